@@ -1,0 +1,486 @@
+//! The inspection document: layout, validated edits, and the read model.
+//!
+//! Layout (root map): `schema`, `type`, `header` (JSON), `status`,
+//! `submitted_by` (JSON), `finished_at`, `location` (JSON), and keyed maps
+//! `inspectors` (user id -> person), `answers` (item id -> answer JSON),
+//! `findings` (uuid -> map of field -> JSON), `signatures` (key -> JSON),
+//! `photos` (hash -> JSON), `amendments` (uuid -> JSON), `actors`
+//! (actor hex -> person). Keyed maps, never lists, so concurrent additions
+//! merge.
+
+use super::codec::{self, Authors, Malformed, get_json, put_json, to_json};
+use crate::error::{Error, Result};
+use crate::inspection::*;
+use crate::people::{Identity, Person, Role};
+use crate::site::GeoPoint;
+use crate::template::{MajorHazard, Template};
+use crate::time::{Date, Millis};
+use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, transaction::Transactable};
+use std::collections::BTreeMap;
+
+const MAPS: &[&str] = &["inspectors", "answers", "findings", "signatures", "photos", "amendments", "actors"];
+const FINDING_FIELDS: &[&str] = &["id", "item_id", "description", "grade", "location", "deadline", "responsible", "by", "at"];
+
+/// What an inspector enters for a new finding.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewFinding {
+    pub item_id: Option<String>,
+    pub description: String,
+    pub grade: Grade,
+    pub location: Option<GeoPoint>,
+    pub deadline: Option<Date>,
+    pub responsible: Option<String>,
+}
+
+pub struct InspectionDoc {
+    pub(crate) id: String,
+    pub(crate) doc: AutoCommit,
+}
+
+fn corrupt(id: &str) -> impl Fn(Malformed) -> Error + '_ {
+    move |m| Error::CorruptDocument { id: id.to_string(), detail: m.0 }
+}
+
+fn invalid(msg: impl Into<String>) -> Error {
+    Error::InvalidInput(msg.into())
+}
+
+impl InspectionDoc {
+    /// The shared first change of every inspection.
+    pub fn skeleton(id: &str) -> InspectionDoc {
+        InspectionDoc { id: id.to_string(), doc: super::skeleton("inspection", MAPS, &[]) }
+    }
+
+    /// Starts a new inspection (or joins one whose id and header arrived by
+    /// other means, e.g. a QR code from a co-inspector's phone: the header is
+    /// written identically, so the two documents merge cleanly).
+    pub fn create(id: &str, header: &InspectionHeader, who: &Identity) -> Result<InspectionDoc> {
+        if who.role == Role::CommunityAssistant
+            && !matches!(header.kind, InspectionKind::SelfInspection | InspectionKind::LookBack)
+        {
+            return Err(Error::NotAllowed("a community assistant runs self-inspections and look-backs only".into()));
+        }
+        let mut d = InspectionDoc::skeleton(id);
+        d.doc.set_actor(who.actor());
+        put_json(&mut d.doc, &ROOT, "header", header)?;
+        d.doc.put(ROOT, "status", "draft")?;
+        d.touch(who)?;
+        super::commit(&mut d.doc, header.started_at);
+        Ok(d)
+    }
+
+    pub fn load(id: &str, bytes: &[u8]) -> Result<InspectionDoc> {
+        let doc = AutoCommit::load(bytes).map_err(|e| Error::CorruptDocument { id: id.into(), detail: e.to_string() })?;
+        let d = InspectionDoc { id: id.to_string(), doc };
+        if super::doc_type(&d.doc).as_deref() != Some("inspection") {
+            return Err(Error::CorruptDocument { id: id.into(), detail: "not an inspection document".into() });
+        }
+        Ok(d)
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub fn automerge(&mut self) -> &mut AutoCommit {
+        &mut self.doc
+    }
+
+    fn map(&self, key: &str) -> Result<ObjId> {
+        codec::object(&self.doc, &ROOT, key, ObjType::Map).map_err(corrupt(&self.id))
+    }
+
+    pub fn header(&self) -> Result<InspectionHeader> {
+        get_json(&self.doc, &ROOT, "header")
+            .map_err(corrupt(&self.id))?
+            .ok_or_else(|| Error::CorruptDocument { id: self.id.clone(), detail: "header is missing".into() })
+    }
+
+    pub fn status(&self) -> Result<InspectionStatus> {
+        match codec::get_string(&self.doc, &ROOT, "status").map_err(corrupt(&self.id))?.as_deref() {
+            Some("submitted") => Ok(InspectionStatus::Submitted),
+            _ => Ok(InspectionStatus::Draft),
+        }
+    }
+
+    /// Registers the editing device and adds its user to the inspectors.
+    fn touch(&mut self, who: &Identity) -> Result<()> {
+        let actors = self.map("actors")?;
+        codec::register_actor(&mut self.doc, &actors, &who.person())?;
+        let inspectors = self.map("inspectors")?;
+        if self.doc.get(&inspectors, who.user_id.as_str())?.is_none() {
+            put_json(&mut self.doc, &inspectors, &who.user_id, &who.person())?;
+        }
+        Ok(())
+    }
+
+    fn require_draft(&self) -> Result<()> {
+        match self.status()? {
+            InspectionStatus::Draft => Ok(()),
+            InspectionStatus::Submitted => Err(Error::NotAllowed("the inspection is submitted; amend it instead".into())),
+        }
+    }
+
+    fn check_template(&self, template: &Template) -> Result<InspectionHeader> {
+        let header = self.header()?;
+        if header.template_id != template.id || header.template_version != template.version {
+            return Err(invalid(format!(
+                "inspection uses template {} v{}, not {} v{}",
+                header.template_id, header.template_version, template.id, template.version
+            )));
+        }
+        Ok(header)
+    }
+
+    fn put_answer(&mut self, template: &Template, who: &Identity, item_id: &str, value: AnswerValue, note: Option<String>, at: Millis) -> Result<()> {
+        self.check_template(template)?;
+        let item = template.item(item_id).ok_or_else(|| Error::NotFound(format!("checklist item {item_id}")))?;
+        value.check_against(item).map_err(invalid)?;
+        let answers = self.map("answers")?;
+        let answer = Answer { value, note: note.filter(|n| !n.trim().is_empty()), by: who.person(), at };
+        put_json(&mut self.doc, &answers, item_id, &answer)?;
+        self.touch(who)
+    }
+
+    /// Answers (or re-answers) one checklist item.
+    pub fn answer(&mut self, template: &Template, who: &Identity, item_id: &str, value: AnswerValue, note: Option<String>, at: Millis) -> Result<()> {
+        self.require_draft()?;
+        self.put_answer(template, who, item_id, value, note, at)?;
+        super::commit(&mut self.doc, at);
+        Ok(())
+    }
+
+    pub fn add_finding(&mut self, template: &Template, who: &Identity, f: NewFinding, at: Millis) -> Result<String> {
+        self.require_draft()?;
+        let grade = self.check_finding(template, &f)?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let finding = Finding {
+            id: id.clone(),
+            item_id: f.item_id,
+            description: f.description,
+            grade,
+            location: f.location,
+            deadline: f.deadline,
+            responsible: f.responsible.filter(|r| !r.trim().is_empty()),
+            by: who.person(),
+            at,
+        };
+        let findings = self.map("findings")?;
+        let obj = self.doc.put_object(&findings, id.as_str(), ObjType::Map)?;
+        let json = serde_json::to_value(&finding).expect("serialisable");
+        for field in FINDING_FIELDS {
+            self.doc.put(&obj, *field, json[*field].to_string())?;
+        }
+        self.touch(who)?;
+        super::commit(&mut self.doc, at);
+        Ok(id)
+    }
+
+    /// Validates a finding against the template; returns the grade to record
+    /// (an item the determination standard names is always major).
+    fn check_finding(&self, template: &Template, f: &NewFinding) -> Result<Grade> {
+        if f.description.trim().is_empty() {
+            return Err(invalid("a finding needs a description"));
+        }
+        if f.location.is_some_and(|l| !l.is_valid()) {
+            return Err(invalid("location is not a valid coordinate"));
+        }
+        let mut grade = f.grade;
+        if let Some(item_id) = &f.item_id {
+            self.check_template(template)?;
+            let item = template.item(item_id).ok_or_else(|| Error::NotFound(format!("checklist item {item_id}")))?;
+            if item.major_hazard == MajorHazard::Yes {
+                grade = Grade::Major;
+            }
+        }
+        if let Some(deadline) = f.deadline {
+            if deadline < Date::in_china(self.header()?.started_at) {
+                return Err(invalid(format!("deadline {deadline} is before the inspection")));
+            }
+        }
+        Ok(grade)
+    }
+
+    fn patch_finding(&mut self, who: &Identity, id: &str, patch: &FindingPatch) -> Result<()> {
+        let findings = self.map("findings")?;
+        let obj = match self.doc.get(&findings, id)? {
+            Some((automerge::Value::Object(ObjType::Map), obj)) => obj,
+            _ => return Err(Error::NotFound(format!("finding {id}"))),
+        };
+        if let Some(d) = &patch.description {
+            if d.trim().is_empty() {
+                return Err(invalid("a finding needs a description"));
+            }
+            self.doc.put(&obj, "description", to_json(d))?;
+        }
+        if let Some(g) = patch.grade {
+            self.doc.put(&obj, "grade", to_json(&g))?;
+        }
+        if let Some(l) = patch.location {
+            if !l.is_valid() {
+                return Err(invalid("location is not a valid coordinate"));
+            }
+            self.doc.put(&obj, "location", to_json(&Some(l)))?;
+        }
+        if let Some(d) = patch.deadline {
+            self.doc.put(&obj, "deadline", to_json(&Some(d)))?;
+        }
+        if let Some(r) = &patch.responsible {
+            self.doc.put(&obj, "responsible", to_json(&Some(r)))?;
+        }
+        self.touch(who)
+    }
+
+    fn check_patch(&self, template: &Template, id: &str, patch: &FindingPatch) -> Result<()> {
+        let current = self.read()?.findings.remove(id).ok_or_else(|| Error::NotFound(format!("finding {id}")))?;
+        if patch.grade == Some(Grade::General) {
+            if let Some(item) = current.item_id.as_deref().and_then(|i| template.item(i)) {
+                if item.major_hazard == MajorHazard::Yes {
+                    return Err(invalid(format!("item {} is a major hazard by standard; its grade cannot be lowered", item.id)));
+                }
+            }
+        }
+        if let Some(deadline) = patch.deadline {
+            if deadline < Date::in_china(self.header()?.started_at) {
+                return Err(invalid(format!("deadline {deadline} is before the inspection")));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn edit_finding(&mut self, template: &Template, who: &Identity, id: &str, patch: &FindingPatch, at: Millis) -> Result<()> {
+        self.require_draft()?;
+        self.check_patch(template, id, patch)?;
+        self.patch_finding(who, id, patch)?;
+        super::commit(&mut self.doc, at);
+        Ok(())
+    }
+
+    /// Records a stored photo against an answer or finding of this inspection.
+    pub fn attach_photo(&mut self, who: &Identity, photo: &PhotoRef, at: Millis) -> Result<()> {
+        match &photo.owner {
+            PhotoOwner::Finding(f) if self.doc.get(&self.map("findings")?, f.as_str())?.is_none() => {
+                return Err(Error::NotFound(format!("finding {f}")));
+            }
+            PhotoOwner::Transition(_) => return Err(invalid("transition photos belong to the hazard")),
+            _ => {}
+        }
+        let photos = self.map("photos")?;
+        put_json(&mut self.doc, &photos, &photo.hash, photo)?;
+        self.touch(who)?;
+        super::commit(&mut self.doc, at);
+        Ok(())
+    }
+
+    /// Adds a signature. Each signer slot is written once: nobody replaces
+    /// someone else's signature, and nobody re-signs after submit.
+    pub fn sign(&mut self, who: &Identity, sig: Signature, at: Millis) -> Result<()> {
+        self.require_draft()?;
+        if sig.signer_name.trim().is_empty() || sig.image_hash.is_empty() {
+            return Err(invalid("a signature needs the signer's name and the image"));
+        }
+        let key = match sig.role {
+            SignerRole::Inspector => format!("inspector:{}", who.user_id),
+            SignerRole::Enterprise => "enterprise".to_string(),
+        };
+        let signatures = self.map("signatures")?;
+        if let Some(existing) = get_json::<Signature>(&self.doc, &signatures, &key).map_err(corrupt(&self.id))? {
+            if existing.by.user_id != who.user_id {
+                return Err(Error::NotAllowed(format!("{key} was signed by {}", existing.by.name)));
+            }
+        }
+        put_json(&mut self.doc, &signatures, &key, &sig)?;
+        self.touch(who)?;
+        super::commit(&mut self.doc, at);
+        Ok(())
+    }
+
+    pub fn set_location(&mut self, who: &Identity, location: GeoPoint, at: Millis) -> Result<()> {
+        if !location.is_valid() {
+            return Err(invalid("location is not a valid coordinate"));
+        }
+        self.require_draft()?;
+        put_json(&mut self.doc, &ROOT, "location", &location)?;
+        self.touch(who)?;
+        super::commit(&mut self.doc, at);
+        Ok(())
+    }
+
+    /// Submits: every visible item answered, every failure with a finding and
+    /// the photos the template asks for. Returns the submitted inspection.
+    pub fn submit(&mut self, template: &Template, who: &Identity, at: Millis) -> Result<Inspection> {
+        self.require_draft()?;
+        self.check_template(template)?;
+        let inspection = self.read()?;
+        let s = inspection.summary(template);
+        let mut missing = vec![];
+        if !s.unanswered.is_empty() {
+            missing.push(format!("unanswered items: {}", s.unanswered.join(", ")));
+        }
+        if !s.failed_without_finding.is_empty() {
+            missing.push(format!("failed items without a finding: {}", s.failed_without_finding.join(", ")));
+        }
+        if !s.missing_photos.is_empty() {
+            missing.push(format!("failed items without a photo: {}", s.missing_photos.join(", ")));
+        }
+        if !missing.is_empty() {
+            return Err(invalid(format!("cannot submit: {}", missing.join("; "))));
+        }
+        self.doc.put(ROOT, "status", "submitted")?;
+        put_json(&mut self.doc, &ROOT, "submitted_by", &who.person())?;
+        self.doc.put(ROOT, "finished_at", at)?;
+        self.touch(who)?;
+        super::commit(&mut self.doc, at);
+        self.read()
+    }
+
+    fn amendment(&mut self, who: &Identity, reason: &str, target: String, at: Millis) -> Result<()> {
+        if self.status()? != InspectionStatus::Submitted {
+            return Err(invalid("only a submitted inspection is amended; edit the draft directly"));
+        }
+        if reason.trim().is_empty() {
+            return Err(invalid("an amendment needs a reason"));
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let amendments = self.map("amendments")?;
+        put_json(&mut self.doc, &amendments, &id, &Amendment { id: id.clone(), reason: reason.into(), target, by: who.person(), at })?;
+        Ok(())
+    }
+
+    /// Changes an answer of a submitted inspection, kept in its history.
+    pub fn amend_answer(&mut self, template: &Template, who: &Identity, item_id: &str, value: AnswerValue, note: Option<String>, reason: &str, at: Millis) -> Result<()> {
+        if !who.role.is_official() {
+            return Err(Error::NotAllowed("amendments are made by inspectors or supervisors".into()));
+        }
+        self.amendment(who, reason, format!("answer {item_id}"), at)?;
+        if let Err(e) = self.put_answer(template, who, item_id, value, note, at) {
+            self.doc.rollback();
+            return Err(e);
+        }
+        super::commit(&mut self.doc, at);
+        Ok(())
+    }
+
+    /// Changes a finding of a submitted inspection, kept in its history.
+    pub fn amend_finding(&mut self, template: &Template, who: &Identity, id: &str, patch: &FindingPatch, reason: &str, at: Millis) -> Result<()> {
+        if !who.role.is_official() {
+            return Err(Error::NotAllowed("amendments are made by inspectors or supervisors".into()));
+        }
+        self.check_patch(template, id, patch)?;
+        self.amendment(who, reason, format!("finding {id}"), at)?;
+        if let Err(e) = self.patch_finding(who, id, patch) {
+            self.doc.rollback();
+            return Err(e);
+        }
+        super::commit(&mut self.doc, at);
+        Ok(())
+    }
+
+    /// Settles a conflict at `path` (as listed in [`Inspection::conflicts`])
+    /// by writing the chosen value again, after all the competing ones.
+    pub fn resolve_conflict(&mut self, who: &Identity, path: &str, chosen: &str, at: Millis) -> Result<()> {
+        let conflict = self.read()?.conflicts.into_iter().find(|c| c.path == path);
+        let Some(conflict) = conflict else { return Err(Error::NotFound(format!("conflict at {path}"))) };
+        if !conflict.values.iter().any(|v| v.value == chosen) {
+            return Err(invalid("the chosen value is not one of the conflicting values"));
+        }
+        let parts: Vec<&str> = path.split('/').collect();
+        let (obj, key) = match parts.as_slice() {
+            [root_key] => (ROOT, *root_key),
+            ["findings", id, field] => {
+                let findings = self.map("findings")?;
+                let (_, obj) = self.doc.get(&findings, *id)?.ok_or_else(|| Error::NotFound(format!("finding {id}")))?;
+                (obj, *field)
+            }
+            [map, key] => (self.map(map)?, *key),
+            _ => return Err(invalid(format!("unknown path {path}"))),
+        };
+        self.doc.put(&obj, key, chosen)?;
+        self.touch(who)?;
+        super::commit(&mut self.doc, at);
+        Ok(())
+    }
+
+    /// Folds the document into the read model, with its conflicts.
+    pub fn read(&self) -> Result<Inspection> {
+        self.read_inner().map_err(corrupt(&self.id))
+    }
+
+    fn read_inner(&self) -> Result<Inspection, Malformed> {
+        let d = &self.doc;
+        let map = |k: &str| codec::object(d, &ROOT, k, ObjType::Map);
+        let authors = Authors::read(d, &map("actors")?)?;
+        let mut conflicts = vec![];
+        for key in ["header", "status", "location"] {
+            conflicts.extend(codec::conflict_at(d, &ROOT, key, key.to_string(), &authors)?);
+        }
+        let header = get_json(d, &ROOT, "header")?.ok_or_else(|| Malformed("header is missing".into()))?;
+
+        let records = |name: &str, conflicts: &mut Vec<Conflict>| -> Result<Vec<(String, String)>, Malformed> {
+            let obj = map(name)?;
+            let mut out = vec![];
+            for key in d.keys(&obj) {
+                conflicts.extend(codec::conflict_at(d, &obj, &key, format!("{name}/{key}"), &authors)?);
+                if let Some(text) = codec::get_string(d, &obj, &key)? {
+                    out.push((key, text));
+                }
+            }
+            Ok(out)
+        };
+        let mut answers = BTreeMap::new();
+        for (k, text) in records("answers", &mut conflicts)? {
+            answers.insert(k.clone(), codec::decode::<Answer>(&k, &text)?);
+        }
+        let mut inspectors = vec![];
+        for (k, text) in records("inspectors", &mut conflicts)? {
+            inspectors.push(codec::decode::<Person>(&k, &text)?);
+        }
+        let mut signatures = BTreeMap::new();
+        for (k, text) in records("signatures", &mut conflicts)? {
+            signatures.insert(k.clone(), codec::decode::<Signature>(&k, &text)?);
+        }
+        let mut photos = BTreeMap::new();
+        for (k, text) in records("photos", &mut conflicts)? {
+            photos.insert(k.clone(), codec::decode::<PhotoRef>(&k, &text)?);
+        }
+        let mut amendments = vec![];
+        for (k, text) in records("amendments", &mut conflicts)? {
+            amendments.push(codec::decode::<Amendment>(&k, &text)?);
+        }
+        amendments.sort_by(|a: &Amendment, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+
+        let findings_obj = map("findings")?;
+        let mut findings = BTreeMap::new();
+        for id in d.keys(&findings_obj) {
+            let obj = codec::object(d, &findings_obj, &id, ObjType::Map)?;
+            let mut json = serde_json::Map::new();
+            for field in FINDING_FIELDS {
+                conflicts.extend(codec::conflict_at(d, &obj, field, format!("findings/{id}/{field}"), &authors)?);
+                if let Some(text) = codec::get_string(d, &obj, field)? {
+                    json.insert(field.to_string(), codec::decode(field, &text)?);
+                }
+            }
+            let finding: Finding = serde_json::from_value(json.into()).map_err(|e| Malformed(format!("finding {id}: {e}")))?;
+            findings.insert(id, finding);
+        }
+        let status = match codec::get_string(d, &ROOT, "status")?.as_deref() {
+            Some("submitted") => InspectionStatus::Submitted,
+            _ => InspectionStatus::Draft,
+        };
+        Ok(Inspection {
+            id: self.id.clone(),
+            header,
+            inspectors,
+            location: get_json(d, &ROOT, "location")?,
+            finished_at: codec::get_i64(d, &ROOT, "finished_at")?,
+            status,
+            submitted_by: get_json(d, &ROOT, "submitted_by")?,
+            answers,
+            findings,
+            signatures,
+            photos,
+            amendments,
+            conflicts,
+        })
+    }
+}

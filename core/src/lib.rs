@@ -1,0 +1,24 @@
+//! Redline core: the offline inspection engine embedded by the Android and
+//! iOS apps (through `redline-ffi`) and shared with the server.
+//!
+//! - [`template`]: versioned checklists, built-in and loaded as data;
+//! - [`inspection`] and [`hazard`]: the read models and their rules
+//!   (scoring, the hazard lifecycle);
+//! - [`doc`]: both as automerge documents, with validated edits;
+//! - [`store`] (feature `device`): the phone's SQLite store with index tables
+//!   for every list a screen draws.
+
+pub mod doc;
+pub mod error;
+pub mod hazard;
+pub mod inspection;
+pub mod people;
+pub mod site;
+pub mod template;
+pub mod time;
+
+#[cfg(feature = "device")]
+pub mod store;
+
+
+pub use error::{Error, ErrorKind, Result};

@@ -1,0 +1,291 @@
+//! The write path: every edit loads its document (from the cache when it
+//! can), applies a validated change, and commits the change together with
+//! the index rows in one durable transaction before returning.
+
+use super::documents::{self, DocKind};
+use super::{Inner, Store, StoreChange, index};
+use crate::doc::{HazardDoc, InspectionDoc, NewFinding};
+use crate::error::{Error, Result};
+use crate::hazard::{Action, Hazard, HazardHeader};
+use crate::inspection::*;
+use crate::site::GeoPoint;
+use crate::template::Template;
+use crate::time::{Millis, now_millis};
+use automerge::AutoCommit;
+
+/// What the app knows about a photo besides its bytes.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PhotoMeta {
+    pub taken_at: Option<Millis>,
+    pub location: Option<GeoPoint>,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Inner {
+    /// The document `id`, taken out of the cache or loaded; the caller puts
+    /// it back after a successful write.
+    fn take_doc(&mut self, id: &str, kind: DocKind) -> Result<AutoCommit> {
+        if let Some(doc) = self.cache.take(id) {
+            return Ok(doc);
+        }
+        match documents::load(&self.conn, id)? {
+            Some((k, doc)) if k == kind => Ok(doc),
+            _ => Err(Error::NotFound(format!("{} {id}", kind.as_str()))),
+        }
+    }
+
+    /// Appends the inspection's new change and refreshes its index rows.
+    fn persist_inspection(&mut self, d: &mut InspectionDoc, now: Millis, new: bool) -> Result<Inspection> {
+        let inspection = d.read()?;
+        let template = self.template(&inspection.header.template_id, Some(inspection.header.template_version)).ok();
+        let summary = template.map(|t| inspection.summary(&t));
+        let tx = self.conn.transaction()?;
+        if new {
+            documents::insert(&tx, &d.id, DocKind::Inspection, &mut d.doc, now)?;
+        } else {
+            documents::append(&tx, &d.id, &mut d.doc, now)?;
+        }
+        index::put_inspection(&tx, &inspection, summary.as_ref(), now)?;
+        tx.commit()?;
+        Ok(inspection)
+    }
+}
+
+impl Store {
+    /// Runs `edit` on inspection `id` and commits it durably.
+    fn edit_inspection<T>(&self, id: &str, edit: impl FnOnce(&mut InspectionDoc, &Template) -> Result<T>) -> Result<T> {
+        let out = {
+            let mut g = self.lock();
+            let doc = g.take_doc(id, DocKind::Inspection)?;
+            let mut d = InspectionDoc { id: id.to_string(), doc };
+            d.doc.set_actor(self.identity.actor());
+            let template = Self::template_of(&g, &d)?;
+            let out = edit(&mut d, &template)?;
+            g.persist_inspection(&mut d, now_millis(), false)?;
+            g.cache.put(d.id, d.doc);
+            out
+        };
+        self.observers.notify(&StoreChange { inspections: vec![id.to_string()], hazards: vec![] });
+        Ok(out)
+    }
+
+    /// Starts an inspection of `site_id` against the newest version of
+    /// `template_id`.
+    pub fn start_inspection(&self, site_id: &str, kind: InspectionKind, template_id: &str) -> Result<Inspection> {
+        let site = self.site(site_id)?;
+        let template = self.template(template_id, None)?;
+        let now = now_millis();
+        let header = InspectionHeader {
+            site_id: site.id,
+            site_name: site.name,
+            kind,
+            template_id: template.id.clone(),
+            template_version: template.version,
+            created_by: self.identity.person(),
+            started_at: now,
+        };
+        self.create_inspection(&uuid::Uuid::new_v4().to_string(), &header)
+    }
+
+    /// Joins an inspection a co-inspector started, from its id and header
+    /// (shared by QR code while both are offline). The two documents merge
+    /// when they sync.
+    pub fn join_inspection(&self, id: &str, header: &InspectionHeader) -> Result<Inspection> {
+        if uuid::Uuid::parse_str(id).is_err() {
+            return Err(Error::InvalidInput(format!("{id:?} is not an inspection id")));
+        }
+        self.create_inspection(id, header)
+    }
+
+    fn create_inspection(&self, id: &str, header: &InspectionHeader) -> Result<Inspection> {
+        self.template(&header.template_id, Some(header.template_version))?;
+        let mut d = InspectionDoc::create(id, header, &self.identity)?;
+        let inspection = {
+            let mut g = self.lock();
+            let inspection = g.persist_inspection(&mut d, now_millis(), true)?;
+            g.cache.put(d.id, d.doc);
+            inspection
+        };
+        self.observers.notify(&StoreChange { inspections: vec![id.to_string()], hazards: vec![] });
+        Ok(inspection)
+    }
+
+    pub fn inspection(&self, id: &str) -> Result<Inspection> {
+        let mut g = self.lock();
+        let doc = g.take_doc(id, DocKind::Inspection)?;
+        let d = InspectionDoc { id: id.to_string(), doc };
+        let out = d.read();
+        g.cache.put(d.id, d.doc);
+        out
+    }
+
+    /// Score, counts and what still blocks submit.
+    pub fn summary(&self, id: &str) -> Result<Summary> {
+        let inspection = self.inspection(id)?;
+        let t = self.template(&inspection.header.template_id, Some(inspection.header.template_version))?;
+        Ok(inspection.summary(&t))
+    }
+
+    fn template_of(g: &Inner, d: &InspectionDoc) -> Result<std::sync::Arc<crate::template::Template>> {
+        let h = d.header()?;
+        g.template(&h.template_id, Some(h.template_version))
+    }
+
+    pub fn answer(&self, id: &str, item_id: &str, value: AnswerValue, note: Option<String>) -> Result<()> {
+        self.edit_inspection(id, |d, t| d.answer(t, &self.identity, item_id, value, note, now_millis()))
+    }
+
+    pub fn add_finding(&self, id: &str, finding: NewFinding) -> Result<String> {
+        self.edit_inspection(id, |d, t| d.add_finding(t, &self.identity, finding, now_millis()))
+    }
+
+    pub fn edit_finding(&self, id: &str, finding_id: &str, patch: &FindingPatch) -> Result<()> {
+        self.edit_inspection(id, |d, t| d.edit_finding(t, &self.identity, finding_id, patch, now_millis()))
+    }
+
+    pub fn set_location(&self, id: &str, location: GeoPoint) -> Result<()> {
+        self.edit_inspection(id, |d, _| d.set_location(&self.identity, location, now_millis()))
+    }
+
+    /// Stores photo bytes durably, then records them on the inspection.
+    pub fn attach_photo(&self, id: &str, owner: PhotoOwner, bytes: &[u8], meta: PhotoMeta) -> Result<PhotoRef> {
+        let photo = self.store_photo(owner, bytes, meta)?;
+        self.edit_inspection(id, |d, _| d.attach_photo(&self.identity, &photo, now_millis()))?;
+        Ok(photo)
+    }
+
+    fn store_photo(&self, owner: PhotoOwner, bytes: &[u8], meta: PhotoMeta) -> Result<PhotoRef> {
+        if bytes.is_empty() {
+            return Err(Error::InvalidInput("the photo is empty".into()));
+        }
+        let hash = self.blobs.put(bytes)?;
+        let now = now_millis();
+        self.lock().conn.execute(
+            "INSERT OR IGNORE INTO blobs (hash, size, created_at) VALUES (?1, ?2, ?3)",
+            rusqlite::params![hash, bytes.len() as i64, now],
+        )?;
+        Ok(PhotoRef {
+            hash,
+            thumb_hash: None,
+            owner,
+            size: bytes.len() as u64,
+            width: meta.width,
+            height: meta.height,
+            taken_at: meta.taken_at.unwrap_or(now),
+            location: meta.location,
+            by: self.identity.person(),
+        })
+    }
+
+    /// Signs with a drawn signature image.
+    pub fn sign(&self, id: &str, signer_name: &str, role: SignerRole, image: &[u8]) -> Result<()> {
+        let hash = self.store_photo(PhotoOwner::Answer(String::new()), image, PhotoMeta::default())?.hash;
+        let sig = Signature { signer_name: signer_name.trim().into(), role, image_hash: hash, by: self.identity.person(), at: now_millis() };
+        self.edit_inspection(id, |d, _| d.sign(&self.identity, sig, now_millis()))
+    }
+
+    pub fn amend_answer(&self, id: &str, item_id: &str, value: AnswerValue, note: Option<String>, reason: &str) -> Result<()> {
+        self.edit_inspection(id, |d, t| {
+            d.amend_answer(t, &self.identity, item_id, value, note, reason, now_millis())
+        })
+    }
+
+    pub fn amend_finding(&self, id: &str, finding_id: &str, patch: &FindingPatch, reason: &str) -> Result<()> {
+        self.edit_inspection(id, |d, t| {
+            d.amend_finding(t, &self.identity, finding_id, patch, reason, now_millis())
+        })
+    }
+
+    pub fn resolve_conflict(&self, id: &str, path: &str, chosen: &str) -> Result<()> {
+        self.edit_inspection(id, |d, _| d.resolve_conflict(&self.identity, path, chosen, now_millis()))
+    }
+
+    /// Submits the inspection and registers a hazard for every finding, all
+    /// in one transaction. Returns the hazard ids.
+    pub fn submit(&self, id: &str) -> Result<Vec<String>> {
+        let now = now_millis();
+        let hazard_ids = {
+            let mut g = self.lock();
+            let doc = g.take_doc(id, DocKind::Inspection)?;
+            let mut d = InspectionDoc { id: id.to_string(), doc };
+            d.doc.set_actor(self.identity.actor());
+            let template = Self::template_of(&g, &d)?;
+            let inspection = d.submit(&template, &self.identity, now)?;
+            let summary = inspection.summary(&template);
+            let mut hazards = vec![];
+            for f in inspection.findings.values() {
+                let photos: Vec<PhotoRef> = inspection.photos_of(&PhotoOwner::Finding(f.id.clone())).cloned().collect();
+                let header = HazardHeader {
+                    site_id: inspection.header.site_id.clone(),
+                    site_name: inspection.header.site_name.clone(),
+                    inspection_id: id.to_string(),
+                    finding_id: f.id.clone(),
+                    item_id: f.item_id.clone(),
+                    description: f.description.clone(),
+                    grade: f.grade,
+                    location: f.location,
+                    deadline: f.deadline,
+                    responsible: f.responsible.clone(),
+                    found_by: f.by.clone(),
+                    found_at: f.at,
+                };
+                // The hazard's id is the finding's: a co-inspector's device
+                // submitting the same inspection registers the same hazard.
+                hazards.push(HazardDoc::create(&f.id, &header, &photos, &self.identity, now)?);
+            }
+            let tx = g.conn.transaction()?;
+            documents::append(&tx, id, &mut d.doc, now)?;
+            index::put_inspection(&tx, &inspection, Some(&summary), now)?;
+            let mut ids = vec![];
+            for h in &mut hazards {
+                let exists: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM documents WHERE id = ?1)", [&h.id], |r| r.get(0))?;
+                if exists {
+                    continue;
+                }
+                documents::insert(&tx, &h.id, DocKind::Hazard, &mut h.doc, now)?;
+                index::put_hazard(&tx, &h.read()?, now)?;
+                ids.push(h.id.clone());
+            }
+            tx.commit()?;
+            g.cache.put(d.id, d.doc);
+            ids
+        };
+        self.observers.notify(&StoreChange { inspections: vec![id.to_string()], hazards: hazard_ids.clone() });
+        Ok(hazard_ids)
+    }
+
+    pub fn hazard(&self, id: &str) -> Result<Hazard> {
+        let mut g = self.lock();
+        let doc = g.take_doc(id, DocKind::Hazard)?;
+        let d = HazardDoc { id: id.to_string(), doc };
+        let out = d.read();
+        g.cache.put(d.id, d.doc);
+        out
+    }
+
+    /// Makes a lifecycle transition, with evidence photos stored first.
+    pub fn transition(&self, id: &str, action: Action, note: &str, evidence: &[(Vec<u8>, PhotoMeta)]) -> Result<Hazard> {
+        let mut photos = vec![];
+        for (bytes, meta) in evidence {
+            photos.push(self.store_photo(PhotoOwner::Transition(String::new()), bytes, meta.clone())?);
+        }
+        let hazard = {
+            let mut g = self.lock();
+            let doc = g.take_doc(id, DocKind::Hazard)?;
+            let mut d = HazardDoc { id: id.to_string(), doc };
+            d.doc.set_actor(self.identity.actor());
+            let now = now_millis();
+            d.transition(&self.identity, action, note, &photos, now)?;
+            let hazard = d.read()?;
+            let tx = g.conn.transaction()?;
+            documents::append(&tx, id, &mut d.doc, now)?;
+            index::put_hazard(&tx, &hazard, now)?;
+            tx.commit()?;
+            g.cache.put(d.id, d.doc);
+            hazard
+        };
+        self.observers.notify(&StoreChange { inspections: vec![], hazards: vec![id.to_string()] });
+        Ok(hazard)
+    }
+}
