@@ -20,6 +20,8 @@ pub enum ErrorKind {
     Network,
     /// The local database or files failed (disk full, corrupt file, ...).
     Storage,
+    /// The caller cancelled the operation; nothing half-done was kept.
+    Cancelled,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -40,7 +42,7 @@ pub enum Error {
     SchemaTooNew { found: i64, supported: i64 },
     #[error("automerge: {0}")]
     Automerge(#[from] automerge::AutomergeError),
-    #[cfg(feature = "device")]
+    #[cfg(feature = "store")]
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("file: {0}")]
@@ -49,6 +51,8 @@ pub enum Error {
     Network { detail: String, retryable: bool },
     #[error("server refused: {0}")]
     Refused(String),
+    #[error("cancelled")]
+    Cancelled,
 }
 
 impl Error {
@@ -60,10 +64,11 @@ impl Error {
             Error::Transition(t) if t.is_permission() => ErrorKind::NotAllowed,
             Error::Transition(_) => ErrorKind::InvalidInput,
             Error::Network { .. } => ErrorKind::Network,
+            Error::Cancelled => ErrorKind::Cancelled,
             Error::CorruptDocument { .. } | Error::SchemaTooNew { .. } | Error::Automerge(_) | Error::Io(_) => {
                 ErrorKind::Storage
             }
-            #[cfg(feature = "device")]
+            #[cfg(feature = "store")]
             Error::Sqlite(_) => ErrorKind::Storage,
         }
     }

@@ -5,8 +5,10 @@
 //! - [`inspection`] and [`hazard`]: the read models and their rules
 //!   (scoring, the hazard lifecycle);
 //! - [`doc`]: both as automerge documents, with validated edits;
-//! - [`store`] (feature `device`): the phone's SQLite store with index tables
-//!   for every list a screen draws.
+//! - [`store`] (feature `store`): the phone's SQLite store with index tables
+//!   for every list a screen draws;
+//! - [`sync`]: the protocol, the rules a change set must satisfy, and (feature
+//!   `client`) the device's HTTP client.
 
 pub mod doc;
 pub mod error;
@@ -14,11 +16,11 @@ pub mod hazard;
 pub mod inspection;
 pub mod people;
 pub mod site;
+pub mod sync;
 pub mod template;
 pub mod time;
 
-#[cfg(feature = "device")]
+#[cfg(feature = "store")]
 pub mod store;
-
 
 pub use error::{Error, ErrorKind, Result};

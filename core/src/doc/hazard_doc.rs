@@ -23,17 +23,29 @@ pub struct HazardDoc {
 }
 
 fn corrupt(id: &str) -> impl Fn(Malformed) -> Error + '_ {
-    move |m| Error::CorruptDocument { id: id.to_string(), detail: m.0 }
+    move |m| Error::CorruptDocument {
+        id: id.to_string(),
+        detail: m.0,
+    }
 }
 
 impl HazardDoc {
     pub fn skeleton(id: &str) -> HazardDoc {
-        HazardDoc { id: id.to_string(), doc: super::skeleton("hazard", MAPS, LISTS) }
+        HazardDoc {
+            id: id.to_string(),
+            doc: super::skeleton("hazard", MAPS, LISTS),
+        }
     }
 
     /// Registers a hazard. The header is derived from the finding only, so
     /// two devices submitting the same co-inspection write identical values.
-    pub fn create(id: &str, header: &HazardHeader, photos: &[PhotoRef], who: &Identity, at: Millis) -> Result<HazardDoc> {
+    pub fn create(
+        id: &str,
+        header: &HazardHeader,
+        photos: &[PhotoRef],
+        who: &Identity,
+        at: Millis,
+    ) -> Result<HazardDoc> {
         let mut d = HazardDoc::skeleton(id);
         d.doc.set_actor(who.actor());
         put_json(&mut d.doc, &ROOT, "header", header)?;
@@ -47,10 +59,19 @@ impl HazardDoc {
     }
 
     pub fn load(id: &str, bytes: &[u8]) -> Result<HazardDoc> {
-        let doc = AutoCommit::load(bytes).map_err(|e| Error::CorruptDocument { id: id.into(), detail: e.to_string() })?;
-        let d = HazardDoc { id: id.to_string(), doc };
+        let doc = AutoCommit::load(bytes).map_err(|e| Error::CorruptDocument {
+            id: id.into(),
+            detail: e.to_string(),
+        })?;
+        let d = HazardDoc {
+            id: id.to_string(),
+            doc,
+        };
         if super::doc_type(&d.doc).as_deref() != Some("hazard") {
-            return Err(Error::CorruptDocument { id: id.into(), detail: "not a hazard document".into() });
+            return Err(Error::CorruptDocument {
+                id: id.into(),
+                detail: "not a hazard document".into(),
+            });
         }
         Ok(d)
     }
@@ -75,7 +96,14 @@ impl HazardDoc {
 
     /// Makes a transition if the lifecycle allows it from the current state.
     /// Evidence photos are recorded in the same change.
-    pub fn transition(&mut self, who: &Identity, action: Action, note: &str, evidence: &[PhotoRef], at: Millis) -> Result<Transition> {
+    pub fn transition(
+        &mut self,
+        who: &Identity,
+        action: Action,
+        note: &str,
+        evidence: &[PhotoRef],
+        at: Millis,
+    ) -> Result<Transition> {
         let hazard = self.read()?;
         let id = uuid::Uuid::new_v4().to_string();
         let t = Transition {
@@ -103,15 +131,35 @@ impl HazardDoc {
     }
 
     pub fn read(&self) -> Result<Hazard> {
-        self.read_inner().map_err(corrupt(&self.id))
+        Self::read_from(&self.id, &self.doc)
     }
 
-    fn read_inner(&self) -> Result<Hazard, Malformed> {
-        let d = &self.doc;
+    /// Reads any automerge document laid out as a hazard (the server
+    /// reads its copies this way without wrapping them).
+    pub fn read_from(id: &str, doc: &AutoCommit) -> Result<Hazard> {
+        read_inner(id, doc).map_err(corrupt(id))
+    }
+
+    /// Wraps an automerge document (e.g. one the server loaded).
+    pub fn from_automerge(id: &str, doc: AutoCommit) -> HazardDoc {
+        HazardDoc {
+            id: id.to_string(),
+            doc,
+        }
+    }
+
+    pub fn into_automerge(self) -> AutoCommit {
+        self.doc
+    }
+}
+
+fn read_inner(id: &str, d: &AutoCommit) -> Result<Hazard, Malformed> {
+    {
         let authors = Authors::read(d, &codec::object(d, &ROOT, "actors", ObjType::Map)?)?;
         let mut conflicts = vec![];
         conflicts.extend(codec::conflict_at(d, &ROOT, "header", "header".into(), &authors)?);
-        let header: HazardHeader = get_json(d, &ROOT, "header")?.ok_or_else(|| Malformed("header is missing".into()))?;
+        let header: HazardHeader =
+            get_json(d, &ROOT, "header")?.ok_or_else(|| Malformed("header is missing".into()))?;
         let list = codec::object(d, &ROOT, "transitions", ObjType::List)?;
         let mut transitions = Vec::with_capacity(d.length(&list));
         for item in d.list_range(&list, ..) {
@@ -129,6 +177,13 @@ impl HazardDoc {
             }
         }
         let status = fold(&header, &transitions);
-        Ok(Hazard { id: self.id.clone(), header, transitions, status, photos, conflicts })
+        Ok(Hazard {
+            id: id.to_string(),
+            header,
+            transitions,
+            status,
+            photos,
+            conflicts,
+        })
     }
 }

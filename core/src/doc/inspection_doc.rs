@@ -18,8 +18,26 @@ use crate::time::{Date, Millis};
 use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, transaction::Transactable};
 use std::collections::BTreeMap;
 
-const MAPS: &[&str] = &["inspectors", "answers", "findings", "signatures", "photos", "amendments", "actors"];
-const FINDING_FIELDS: &[&str] = &["id", "item_id", "description", "grade", "location", "deadline", "responsible", "by", "at"];
+const MAPS: &[&str] = &[
+    "inspectors",
+    "answers",
+    "findings",
+    "signatures",
+    "photos",
+    "amendments",
+    "actors",
+];
+const FINDING_FIELDS: &[&str] = &[
+    "id",
+    "item_id",
+    "description",
+    "grade",
+    "location",
+    "deadline",
+    "responsible",
+    "by",
+    "at",
+];
 
 /// What an inspector enters for a new finding.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,7 +56,10 @@ pub struct InspectionDoc {
 }
 
 fn corrupt(id: &str) -> impl Fn(Malformed) -> Error + '_ {
-    move |m| Error::CorruptDocument { id: id.to_string(), detail: m.0 }
+    move |m| Error::CorruptDocument {
+        id: id.to_string(),
+        detail: m.0,
+    }
 }
 
 fn invalid(msg: impl Into<String>) -> Error {
@@ -48,7 +69,10 @@ fn invalid(msg: impl Into<String>) -> Error {
 impl InspectionDoc {
     /// The shared first change of every inspection.
     pub fn skeleton(id: &str) -> InspectionDoc {
-        InspectionDoc { id: id.to_string(), doc: super::skeleton("inspection", MAPS, &[]) }
+        InspectionDoc {
+            id: id.to_string(),
+            doc: super::skeleton("inspection", MAPS, &[]),
+        }
     }
 
     /// Starts a new inspection (or joins one whose id and header arrived by
@@ -58,7 +82,9 @@ impl InspectionDoc {
         if who.role == Role::CommunityAssistant
             && !matches!(header.kind, InspectionKind::SelfInspection | InspectionKind::LookBack)
         {
-            return Err(Error::NotAllowed("a community assistant runs self-inspections and look-backs only".into()));
+            return Err(Error::NotAllowed(
+                "a community assistant runs self-inspections and look-backs only".into(),
+            ));
         }
         let mut d = InspectionDoc::skeleton(id);
         d.doc.set_actor(who.actor());
@@ -70,10 +96,19 @@ impl InspectionDoc {
     }
 
     pub fn load(id: &str, bytes: &[u8]) -> Result<InspectionDoc> {
-        let doc = AutoCommit::load(bytes).map_err(|e| Error::CorruptDocument { id: id.into(), detail: e.to_string() })?;
-        let d = InspectionDoc { id: id.to_string(), doc };
+        let doc = AutoCommit::load(bytes).map_err(|e| Error::CorruptDocument {
+            id: id.into(),
+            detail: e.to_string(),
+        })?;
+        let d = InspectionDoc {
+            id: id.to_string(),
+            doc,
+        };
         if super::doc_type(&d.doc).as_deref() != Some("inspection") {
-            return Err(Error::CorruptDocument { id: id.into(), detail: "not an inspection document".into() });
+            return Err(Error::CorruptDocument {
+                id: id.into(),
+                detail: "not an inspection document".into(),
+            });
         }
         Ok(d)
     }
@@ -97,7 +132,10 @@ impl InspectionDoc {
     }
 
     pub fn status(&self) -> Result<InspectionStatus> {
-        match codec::get_string(&self.doc, &ROOT, "status").map_err(corrupt(&self.id))?.as_deref() {
+        match codec::get_string(&self.doc, &ROOT, "status")
+            .map_err(corrupt(&self.id))?
+            .as_deref()
+        {
             Some("submitted") => Ok(InspectionStatus::Submitted),
             _ => Ok(InspectionStatus::Draft),
         }
@@ -117,7 +155,9 @@ impl InspectionDoc {
     fn require_draft(&self) -> Result<()> {
         match self.status()? {
             InspectionStatus::Draft => Ok(()),
-            InspectionStatus::Submitted => Err(Error::NotAllowed("the inspection is submitted; amend it instead".into())),
+            InspectionStatus::Submitted => Err(Error::NotAllowed(
+                "the inspection is submitted; amend it instead".into(),
+            )),
         }
     }
 
@@ -132,18 +172,41 @@ impl InspectionDoc {
         Ok(header)
     }
 
-    fn put_answer(&mut self, template: &Template, who: &Identity, item_id: &str, value: AnswerValue, note: Option<String>, at: Millis) -> Result<()> {
+    fn put_answer(
+        &mut self,
+        template: &Template,
+        who: &Identity,
+        item_id: &str,
+        value: AnswerValue,
+        note: Option<String>,
+        at: Millis,
+    ) -> Result<()> {
         self.check_template(template)?;
-        let item = template.item(item_id).ok_or_else(|| Error::NotFound(format!("checklist item {item_id}")))?;
+        let item = template
+            .item(item_id)
+            .ok_or_else(|| Error::NotFound(format!("checklist item {item_id}")))?;
         value.check_against(item).map_err(invalid)?;
         let answers = self.map("answers")?;
-        let answer = Answer { value, note: note.filter(|n| !n.trim().is_empty()), by: who.person(), at };
+        let answer = Answer {
+            value,
+            note: note.filter(|n| !n.trim().is_empty()),
+            by: who.person(),
+            at,
+        };
         put_json(&mut self.doc, &answers, item_id, &answer)?;
         self.touch(who)
     }
 
     /// Answers (or re-answers) one checklist item.
-    pub fn answer(&mut self, template: &Template, who: &Identity, item_id: &str, value: AnswerValue, note: Option<String>, at: Millis) -> Result<()> {
+    pub fn answer(
+        &mut self,
+        template: &Template,
+        who: &Identity,
+        item_id: &str,
+        value: AnswerValue,
+        note: Option<String>,
+        at: Millis,
+    ) -> Result<()> {
         self.require_draft()?;
         self.put_answer(template, who, item_id, value, note, at)?;
         super::commit(&mut self.doc, at);
@@ -188,7 +251,9 @@ impl InspectionDoc {
         let mut grade = f.grade;
         if let Some(item_id) = &f.item_id {
             self.check_template(template)?;
-            let item = template.item(item_id).ok_or_else(|| Error::NotFound(format!("checklist item {item_id}")))?;
+            let item = template
+                .item(item_id)
+                .ok_or_else(|| Error::NotFound(format!("checklist item {item_id}")))?;
             if item.major_hazard == MajorHazard::Yes {
                 grade = Grade::Major;
             }
@@ -232,11 +297,18 @@ impl InspectionDoc {
     }
 
     fn check_patch(&self, template: &Template, id: &str, patch: &FindingPatch) -> Result<()> {
-        let current = self.read()?.findings.remove(id).ok_or_else(|| Error::NotFound(format!("finding {id}")))?;
+        let current = self
+            .read()?
+            .findings
+            .remove(id)
+            .ok_or_else(|| Error::NotFound(format!("finding {id}")))?;
         if patch.grade == Some(Grade::General) {
             if let Some(item) = current.item_id.as_deref().and_then(|i| template.item(i)) {
                 if item.major_hazard == MajorHazard::Yes {
-                    return Err(invalid(format!("item {} is a major hazard by standard; its grade cannot be lowered", item.id)));
+                    return Err(invalid(format!(
+                        "item {} is a major hazard by standard; its grade cannot be lowered",
+                        item.id
+                    )));
                 }
             }
         }
@@ -248,10 +320,22 @@ impl InspectionDoc {
         Ok(())
     }
 
-    pub fn edit_finding(&mut self, template: &Template, who: &Identity, id: &str, patch: &FindingPatch, at: Millis) -> Result<()> {
+    pub fn edit_finding(
+        &mut self,
+        template: &Template,
+        who: &Identity,
+        id: &str,
+        patch: &FindingPatch,
+        at: Millis,
+    ) -> Result<()> {
         self.require_draft()?;
         self.check_patch(template, id, patch)?;
-        self.patch_finding(who, id, patch)?;
+        // patch_finding writes field by field and may refuse a later field;
+        // what it wrote must not stay pending for the next commit.
+        if let Err(e) = self.patch_finding(who, id, patch) {
+            self.doc.rollback();
+            return Err(e);
+        }
         super::commit(&mut self.doc, at);
         Ok(())
     }
@@ -318,7 +402,10 @@ impl InspectionDoc {
             missing.push(format!("unanswered items: {}", s.unanswered.join(", ")));
         }
         if !s.failed_without_finding.is_empty() {
-            missing.push(format!("failed items without a finding: {}", s.failed_without_finding.join(", ")));
+            missing.push(format!(
+                "failed items without a finding: {}",
+                s.failed_without_finding.join(", ")
+            ));
         }
         if !s.missing_photos.is_empty() {
             missing.push(format!("failed items without a photo: {}", s.missing_photos.join(", ")));
@@ -336,21 +423,45 @@ impl InspectionDoc {
 
     fn amendment(&mut self, who: &Identity, reason: &str, target: String, at: Millis) -> Result<()> {
         if self.status()? != InspectionStatus::Submitted {
-            return Err(invalid("only a submitted inspection is amended; edit the draft directly"));
+            return Err(invalid(
+                "only a submitted inspection is amended; edit the draft directly",
+            ));
         }
         if reason.trim().is_empty() {
             return Err(invalid("an amendment needs a reason"));
         }
         let id = uuid::Uuid::new_v4().to_string();
         let amendments = self.map("amendments")?;
-        put_json(&mut self.doc, &amendments, &id, &Amendment { id: id.clone(), reason: reason.into(), target, by: who.person(), at })?;
+        put_json(
+            &mut self.doc,
+            &amendments,
+            &id,
+            &Amendment {
+                id: id.clone(),
+                reason: reason.into(),
+                target,
+                by: who.person(),
+                at,
+            },
+        )?;
         Ok(())
     }
 
     /// Changes an answer of a submitted inspection, kept in its history.
-    pub fn amend_answer(&mut self, template: &Template, who: &Identity, item_id: &str, value: AnswerValue, note: Option<String>, reason: &str, at: Millis) -> Result<()> {
+    pub fn amend_answer(
+        &mut self,
+        template: &Template,
+        who: &Identity,
+        item_id: &str,
+        value: AnswerValue,
+        note: Option<String>,
+        reason: &str,
+        at: Millis,
+    ) -> Result<()> {
         if !who.role.is_official() {
-            return Err(Error::NotAllowed("amendments are made by inspectors or supervisors".into()));
+            return Err(Error::NotAllowed(
+                "amendments are made by inspectors or supervisors".into(),
+            ));
         }
         self.amendment(who, reason, format!("answer {item_id}"), at)?;
         if let Err(e) = self.put_answer(template, who, item_id, value, note, at) {
@@ -362,9 +473,19 @@ impl InspectionDoc {
     }
 
     /// Changes a finding of a submitted inspection, kept in its history.
-    pub fn amend_finding(&mut self, template: &Template, who: &Identity, id: &str, patch: &FindingPatch, reason: &str, at: Millis) -> Result<()> {
+    pub fn amend_finding(
+        &mut self,
+        template: &Template,
+        who: &Identity,
+        id: &str,
+        patch: &FindingPatch,
+        reason: &str,
+        at: Millis,
+    ) -> Result<()> {
         if !who.role.is_official() {
-            return Err(Error::NotAllowed("amendments are made by inspectors or supervisors".into()));
+            return Err(Error::NotAllowed(
+                "amendments are made by inspectors or supervisors".into(),
+            ));
         }
         self.check_patch(template, id, patch)?;
         self.amendment(who, reason, format!("finding {id}"), at)?;
@@ -380,7 +501,9 @@ impl InspectionDoc {
     /// by writing the chosen value again, after all the competing ones.
     pub fn resolve_conflict(&mut self, who: &Identity, path: &str, chosen: &str, at: Millis) -> Result<()> {
         let conflict = self.read()?.conflicts.into_iter().find(|c| c.path == path);
-        let Some(conflict) = conflict else { return Err(Error::NotFound(format!("conflict at {path}"))) };
+        let Some(conflict) = conflict else {
+            return Err(Error::NotFound(format!("conflict at {path}")));
+        };
         if !conflict.values.iter().any(|v| v.value == chosen) {
             return Err(invalid("the chosen value is not one of the conflicting values"));
         }
@@ -389,7 +512,10 @@ impl InspectionDoc {
             [root_key] => (ROOT, *root_key),
             ["findings", id, field] => {
                 let findings = self.map("findings")?;
-                let (_, obj) = self.doc.get(&findings, *id)?.ok_or_else(|| Error::NotFound(format!("finding {id}")))?;
+                let (_, obj) = self
+                    .doc
+                    .get(&findings, *id)?
+                    .ok_or_else(|| Error::NotFound(format!("finding {id}")))?;
                 (obj, *field)
             }
             [map, key] => (self.map(map)?, *key),
@@ -403,11 +529,30 @@ impl InspectionDoc {
 
     /// Folds the document into the read model, with its conflicts.
     pub fn read(&self) -> Result<Inspection> {
-        self.read_inner().map_err(corrupt(&self.id))
+        Self::read_from(&self.id, &self.doc)
     }
 
-    fn read_inner(&self) -> Result<Inspection, Malformed> {
-        let d = &self.doc;
+    /// Reads any automerge document laid out as a inspection (the server
+    /// reads its copies this way without wrapping them).
+    pub fn read_from(id: &str, doc: &AutoCommit) -> Result<Inspection> {
+        read_inner(id, doc).map_err(corrupt(id))
+    }
+
+    /// Wraps an automerge document (e.g. one the server loaded).
+    pub fn from_automerge(id: &str, doc: AutoCommit) -> InspectionDoc {
+        InspectionDoc {
+            id: id.to_string(),
+            doc,
+        }
+    }
+
+    pub fn into_automerge(self) -> AutoCommit {
+        self.doc
+    }
+}
+
+fn read_inner(id: &str, d: &AutoCommit) -> Result<Inspection, Malformed> {
+    {
         let map = |k: &str| codec::object(d, &ROOT, k, ObjType::Map);
         let authors = Authors::read(d, &map("actors")?)?;
         let mut conflicts = vec![];
@@ -455,12 +600,19 @@ impl InspectionDoc {
             let obj = codec::object(d, &findings_obj, &id, ObjType::Map)?;
             let mut json = serde_json::Map::new();
             for field in FINDING_FIELDS {
-                conflicts.extend(codec::conflict_at(d, &obj, field, format!("findings/{id}/{field}"), &authors)?);
+                conflicts.extend(codec::conflict_at(
+                    d,
+                    &obj,
+                    field,
+                    format!("findings/{id}/{field}"),
+                    &authors,
+                )?);
                 if let Some(text) = codec::get_string(d, &obj, field)? {
                     json.insert(field.to_string(), codec::decode(field, &text)?);
                 }
             }
-            let finding: Finding = serde_json::from_value(json.into()).map_err(|e| Malformed(format!("finding {id}: {e}")))?;
+            let finding: Finding =
+                serde_json::from_value(json.into()).map_err(|e| Malformed(format!("finding {id}: {e}")))?;
             findings.insert(id, finding);
         }
         let status = match codec::get_string(d, &ROOT, "status")?.as_deref() {
@@ -468,7 +620,7 @@ impl InspectionDoc {
             _ => InspectionStatus::Draft,
         };
         Ok(Inspection {
-            id: self.id.clone(),
+            id: id.to_string(),
             header,
             inspectors,
             location: get_json(d, &ROOT, "location")?,

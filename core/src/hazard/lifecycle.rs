@@ -146,14 +146,26 @@ pub fn initial(header: &HazardHeader) -> HazardStatus {
 
 /// Replays `transitions` in order from the registered state.
 pub fn fold(header: &HazardHeader, transitions: &[Transition]) -> HazardStatus {
+    fold_with_refusals(header, transitions).0
+}
+
+/// Like [`fold`], also returning why each superseded transition was refused
+/// (the server rejects uploads whose new transitions fail for their role).
+/// Role checks come before state checks in [`check`], so a transition its
+/// author's role may never make is always refused as such.
+pub fn fold_with_refusals(header: &HazardHeader, transitions: &[Transition]) -> (HazardStatus, Vec<(String, Refusal)>) {
     let mut status = initial(header);
+    let mut refusals = vec![];
     for t in transitions {
         match check(&status, t) {
             Ok(()) => apply(&mut status, t),
-            Err(e) => status.superseded.push((t.id.clone(), e.reason.to_string())),
+            Err(e) => {
+                status.superseded.push((t.id.clone(), e.reason.to_string()));
+                refusals.push((t.id.clone(), e.reason));
+            }
         }
     }
-    status
+    (status, refusals)
 }
 
 /// Whether `t` may be made from `status`.
@@ -192,13 +204,13 @@ fn check_inner(s: &HazardStatus, t: &Transition) -> Result<(), Refusal> {
             }
         }
         Action::Recheck { accepted } => {
-            in_state(&[FixReported])?;
             // An assistant may re-check a general hazard, never a major one.
             if s.grade == Grade::Major {
                 official()?;
-                if *accepted && t.evidence.is_empty() {
-                    return Err(Refusal::EvidenceRequired);
-                }
+            }
+            in_state(&[FixReported])?;
+            if s.grade == Grade::Major && *accepted && t.evidence.is_empty() {
+                return Err(Refusal::EvidenceRequired);
             }
         }
         Action::RequestExtension { new_deadline, .. } => {
@@ -278,10 +290,17 @@ fn apply(s: &mut HazardStatus, t: &Transition) {
             }
         }
         Action::ReportFix => s.state = FixReported,
-        Action::Recheck { accepted: true } if s.listed.is_some() => s.state = Accepted,
+        // An accepted fix needs no more time: a request still pending lapses,
+        // so it neither lingers on a closed hazard nor comes back to move a
+        // later order's deadline after a relapse.
+        Action::Recheck { accepted: true } if s.listed.is_some() => {
+            s.state = Accepted;
+            s.pending_extension = None;
+        }
         Action::Recheck { accepted: true } => {
             s.state = Closed;
             s.closed_at = Some(t.at);
+            s.pending_extension = None;
         }
         Action::Recheck { accepted: false } => s.state = Fixing,
         Action::RequestExtension { new_deadline, reason } => {

@@ -8,7 +8,7 @@
 
 mod lifecycle;
 
-pub use lifecycle::{check, fold, HazardState, HazardStatus, PendingExtension, Refusal, TransitionRefused, MAX_DEADLINE_DAYS};
+pub use lifecycle::{check, fold, fold_with_refusals, HazardState, HazardStatus, PendingExtension, Refusal, TransitionRefused, MAX_DEADLINE_DAYS};
 
 use crate::inspection::{Conflict, Grade, PhotoRef};
 use crate::people::{Person, Role};

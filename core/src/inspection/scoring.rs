@@ -65,13 +65,28 @@ fn holds(cond: &Option<Condition>, values: &BTreeMap<&str, &AnswerValue>) -> boo
 
 impl Template {
     /// Item ids visible under these answers, in checklist order.
+    ///
+    /// Evaluated top to bottom, and a condition only sees the answers of
+    /// items that are themselves visible: an answer left on an item that a
+    /// later correction hid (answers are never deleted) must not keep the
+    /// items that depend on it visible, counted, or blocking submit.
     pub fn visible_items<'a>(&'a self, values: &BTreeMap<&str, &AnswerValue>) -> Vec<&'a crate::template::ChecklistItem> {
-        self.sections
-            .iter()
-            .filter(|s| holds(&s.show_if, values))
-            .flat_map(|s| s.items.iter())
-            .filter(|i| holds(&i.show_if, values))
-            .collect()
+        let mut shown: BTreeMap<&str, &AnswerValue> = BTreeMap::new();
+        let mut out = vec![];
+        for section in &self.sections {
+            if !holds(&section.show_if, &shown) {
+                continue;
+            }
+            for item in &section.items {
+                if holds(&item.show_if, &shown) {
+                    if let Some(v) = values.get(item.id.as_str()) {
+                        shown.insert(item.id.as_str(), v);
+                    }
+                    out.push(item);
+                }
+            }
+        }
+        out
     }
 }
 

@@ -42,7 +42,10 @@ impl BlobDir {
     pub fn put(&self, bytes: &[u8]) -> Result<String> {
         let hash = sha256_hex(bytes);
         let dest = self.path_of(&hash)?;
-        if dest.exists() {
+        // Already stored, unless the file there no longer matches its name:
+        // then these bytes, which do, replace it (sync fetching a damaged
+        // photo again must repair it, not be told it is already there).
+        if dest.exists() && fs::read(&dest).is_ok_and(|b| sha256_hex(&b) == hash) {
             return Ok(hash);
         }
         let dir = dest.parent().expect("fan-out directory");

@@ -64,12 +64,24 @@ pub fn load(conn: &Connection, id: &str) -> Result<Option<(DocKind, AutoCommit)>
         .optional()?;
     let Some((kind, snapshot)) = row else { return Ok(None) };
     let kind = DocKind::parse(&kind).ok_or_else(|| corrupt(id, format!("unknown kind {kind}")))?;
-    let mut doc = AutoCommit::load(&snapshot).map_err(|e| corrupt(id, e.to_string()))?;
+    // Snapshot and changes are loaded in one strict `load`: `load_incremental`
+    // skips a chunk it cannot parse (it is meant for sync, where a retry
+    // brings it again), which here would silently show older data and let
+    // the next edit reuse the lost change's sequence number.
+    let mut bytes = snapshot;
     let mut stmt = conn.prepare_cached("SELECT bytes FROM document_changes WHERE doc_id = ?1 ORDER BY seq")?;
     let mut rows = stmt.query([id])?;
     while let Some(r) = rows.next()? {
-        let bytes: Vec<u8> = r.get(0)?;
-        doc.load_incremental(&bytes).map_err(|e| corrupt(id, e.to_string()))?;
+        let change: Vec<u8> = r.get(0)?;
+        if change.is_empty() {
+            // `append` never writes an empty change.
+            return Err(corrupt(id, "an appended change is empty".into()));
+        }
+        bytes.extend_from_slice(&change);
+    }
+    let mut doc = AutoCommit::load(&bytes).map_err(|e| corrupt(id, e.to_string()))?;
+    if !doc.get_missing_deps(&[]).is_empty() {
+        return Err(corrupt(id, "appended changes are missing".into()));
     }
     // Everything loaded is already stored: start the incremental cursor here.
     let _ = doc.save_incremental();
@@ -81,12 +93,18 @@ fn corrupt(id: &str, detail: String) -> Error {
 }
 
 /// Inserts a new document as its first snapshot.
-pub fn insert(tx: &Transaction<'_>, id: &str, kind: DocKind, doc: &mut AutoCommit, now: i64) -> Result<()> {
+pub fn insert(tx: &Transaction<'_>, id: &str, kind: DocKind, doc: &mut AutoCommit, now: i64, origin: Origin) -> Result<()> {
     let snapshot = doc.save();
+    // A document from the server starts in sync; a local one needs upload.
+    let (local_version, synced_heads) = match origin {
+        Origin::Local => (1, String::new()),
+        Origin::Server => (0, heads_text(&doc.get_heads())),
+    };
     let inserted = tx.execute(
-        "INSERT INTO documents (id, kind, snapshot, change_count, updated_at) VALUES (?1, ?2, ?3, 0, ?4)
+        "INSERT INTO documents (id, kind, snapshot, change_count, updated_at, local_version, synced_heads)
+         VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6)
          ON CONFLICT (id) DO NOTHING",
-        params![id, kind.as_str(), snapshot, now],
+        params![id, kind.as_str(), snapshot, now, local_version, synced_heads],
     )?;
     if inserted == 0 {
         return Err(Error::InvalidInput(format!("document {id} already exists")));
@@ -94,16 +112,25 @@ pub fn insert(tx: &Transaction<'_>, id: &str, kind: DocKind, doc: &mut AutoCommi
     Ok(())
 }
 
+/// Whether a write is the user's own edit (to upload) or data that arrived
+/// from the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Local,
+    Server,
+}
+
 /// Appends the document's changes since its last save; compacts when the
 /// change log has grown long. Returns whether anything was written.
-pub fn append(tx: &Transaction<'_>, id: &str, doc: &mut AutoCommit, now: i64) -> Result<bool> {
+pub fn append(tx: &Transaction<'_>, id: &str, doc: &mut AutoCommit, now: i64, origin: Origin) -> Result<bool> {
     let bytes = doc.save_incremental();
     if bytes.is_empty() {
         return Ok(false);
     }
     let count: i64 = tx.query_row(
-        "UPDATE documents SET change_count = change_count + 1, updated_at = ?2 WHERE id = ?1 RETURNING change_count",
-        params![id, now],
+        "UPDATE documents SET change_count = change_count + 1, updated_at = ?2, local_version = local_version + ?3
+         WHERE id = ?1 RETURNING change_count",
+        params![id, now, i64::from(origin == Origin::Local)],
         |r| r.get(0),
     )?;
     if count >= COMPACT_AFTER {
@@ -123,4 +150,12 @@ pub fn stored_size(conn: &Connection, id: &str) -> Result<i64> {
         [id],
         |r| r.get(0),
     )?)
+}
+
+pub fn heads_text(heads: &[automerge::ChangeHash]) -> String {
+    heads.iter().map(|h| h.to_string()).collect::<Vec<_>>().join(" ")
+}
+
+pub fn heads_parse(text: &str) -> Vec<automerge::ChangeHash> {
+    text.split_whitespace().filter_map(|h| h.parse().ok()).collect()
 }

@@ -2,7 +2,7 @@
 //! can), applies a validated change, and commits the change together with
 //! the index rows in one durable transaction before returning.
 
-use super::documents::{self, DocKind};
+use super::documents::{self, DocKind, Origin};
 use super::{Inner, Store, StoreChange, index};
 use crate::doc::{HazardDoc, InspectionDoc, NewFinding};
 use crate::error::{Error, Result};
@@ -25,7 +25,7 @@ pub struct PhotoMeta {
 impl Inner {
     /// The document `id`, taken out of the cache or loaded; the caller puts
     /// it back after a successful write.
-    fn take_doc(&mut self, id: &str, kind: DocKind) -> Result<AutoCommit> {
+    pub(super) fn take_doc(&mut self, id: &str, kind: DocKind) -> Result<AutoCommit> {
         if let Some(doc) = self.cache.take(id) {
             return Ok(doc);
         }
@@ -42,9 +42,9 @@ impl Inner {
         let summary = template.map(|t| inspection.summary(&t));
         let tx = self.conn.transaction()?;
         if new {
-            documents::insert(&tx, &d.id, DocKind::Inspection, &mut d.doc, now)?;
+            documents::insert(&tx, &d.id, DocKind::Inspection, &mut d.doc, now, Origin::Local)?;
         } else {
-            documents::append(&tx, &d.id, &mut d.doc, now)?;
+            documents::append(&tx, &d.id, &mut d.doc, now, Origin::Local)?;
         }
         index::put_inspection(&tx, &inspection, summary.as_ref(), now)?;
         tx.commit()?;
@@ -155,6 +155,33 @@ impl Store {
         Ok(photo)
     }
 
+    /// Hashes of stored blobs the server has not confirmed yet.
+    pub fn blobs_to_upload(&self) -> Result<Vec<String>> {
+        let g = self.lock();
+        let mut stmt = g.conn.prepare_cached("SELECT hash FROM blobs WHERE uploaded = 0 ORDER BY created_at")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn mark_blob_uploaded(&self, hash: &str) -> Result<()> {
+        self.lock().conn.execute("UPDATE blobs SET uploaded = 1 WHERE hash = ?1", [hash])?;
+        Ok(())
+    }
+
+    /// Keeps a blob fetched from the server, after checking it is what its
+    /// hash says.
+    pub fn put_downloaded_blob(&self, hash: &str, bytes: &[u8]) -> Result<()> {
+        if super::sha256_hex(bytes) != hash {
+            return Err(Error::Refused(format!("blob {hash} arrived with other content")));
+        }
+        self.blobs.put(bytes)?;
+        self.lock().conn.execute(
+            "INSERT OR IGNORE INTO blobs (hash, size, created_at, uploaded) VALUES (?1, ?2, ?3, 1)",
+            rusqlite::params![hash, bytes.len() as i64, now_millis()],
+        )?;
+        Ok(())
+    }
+
     fn store_photo(&self, owner: PhotoOwner, bytes: &[u8], meta: PhotoMeta) -> Result<PhotoRef> {
         if bytes.is_empty() {
             return Err(Error::InvalidInput("the photo is empty".into()));
@@ -235,7 +262,7 @@ impl Store {
                 hazards.push(HazardDoc::create(&f.id, &header, &photos, &self.identity, now)?);
             }
             let tx = g.conn.transaction()?;
-            documents::append(&tx, id, &mut d.doc, now)?;
+            documents::append(&tx, id, &mut d.doc, now, Origin::Local)?;
             index::put_inspection(&tx, &inspection, Some(&summary), now)?;
             let mut ids = vec![];
             for h in &mut hazards {
@@ -243,7 +270,7 @@ impl Store {
                 if exists {
                     continue;
                 }
-                documents::insert(&tx, &h.id, DocKind::Hazard, &mut h.doc, now)?;
+                documents::insert(&tx, &h.id, DocKind::Hazard, &mut h.doc, now, Origin::Local)?;
                 index::put_hazard(&tx, &h.read()?, now)?;
                 ids.push(h.id.clone());
             }
@@ -279,7 +306,7 @@ impl Store {
             d.transition(&self.identity, action, note, &photos, now)?;
             let hazard = d.read()?;
             let tx = g.conn.transaction()?;
-            documents::append(&tx, id, &mut d.doc, now)?;
+            documents::append(&tx, id, &mut d.doc, now, Origin::Local)?;
             index::put_hazard(&tx, &hazard, now)?;
             tx.commit()?;
             g.cache.put(d.id, d.doc);

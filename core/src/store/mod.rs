@@ -12,12 +12,14 @@ mod editing;
 mod index;
 mod observer;
 mod queries;
+mod replica;
 mod schema;
 
 pub use blobs::{BlobDir, sha256_hex};
 pub use documents::{COMPACT_AFTER, DocKind};
 pub use editing::PhotoMeta;
 pub use observer::{StoreChange, StoreObserver, Subscription};
+pub use replica::{PendingUpload, QuarantinedChange};
 pub use queries::{HazardListItem, HazardQuery, InspectionListItem, InspectionQuery, SearchHit};
 pub use schema::SCHEMA_VERSION;
 

@@ -20,8 +20,16 @@ const MIGRATIONS: &[&str] = &[
         kind TEXT NOT NULL CHECK (kind IN ('inspection', 'hazard')),
         snapshot BLOB NOT NULL,
         change_count INTEGER NOT NULL DEFAULT 0,
-        updated_at INTEGER NOT NULL
+        updated_at INTEGER NOT NULL,
+        -- Sync bookkeeping: heads the server is known to hold (hex, space
+        -- separated), and a counter of local edits against the counter the
+        -- server last acknowledged; the document needs upload while
+        -- local_version > synced_version.
+        synced_heads TEXT NOT NULL DEFAULT '',
+        local_version INTEGER NOT NULL DEFAULT 0,
+        synced_version INTEGER NOT NULL DEFAULT 0
     ) WITHOUT ROWID;
+    CREATE INDEX documents_to_upload ON documents (local_version > synced_version);
     CREATE TABLE document_changes (
         doc_id TEXT NOT NULL REFERENCES documents(id),
         seq INTEGER NOT NULL,
@@ -95,6 +103,17 @@ const MIGRATIONS: &[&str] = &[
         json TEXT NOT NULL
     ) WITHOUT ROWID;
     CREATE INDEX sites_by_area ON sites (area, name);
+
+    -- Change sets the server refused: kept, listable and exportable, never
+    -- replayed automatically and never blocking the rest of the queue.
+    CREATE TABLE quarantine (
+        id INTEGER PRIMARY KEY,
+        doc_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        changes BLOB NOT NULL,
+        reason TEXT NOT NULL,
+        at INTEGER NOT NULL
+    );
 
     CREATE TABLE templates (
         id TEXT NOT NULL,

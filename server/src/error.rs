@@ -1,0 +1,67 @@
+//! Every way a request can fail, mapped to HTTP once, here. Bodies are CBOR
+//! `ErrorBody { code, message }` so a device reads them like any response.
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use redline_core::sync::wire::{self, ErrorBody};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("missing or invalid device token")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    /// Also what a caller gets for anything outside its scope, so it cannot
+    /// tell a hidden thing from a missing one.
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("unsupported protocol version {0}; this server speaks {1}")]
+    UnsupportedProtocol(u32, u32),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("request body too large: {0}")]
+    TooLarge(String),
+    #[error("too many requests; slow down")]
+    RateLimited,
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    fn parts(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::UnsupportedProtocol(..) => (StatusCode::BAD_REQUEST, "unsupported_protocol"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ApiError::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl From<crate::storage::StorageError> for ApiError {
+    fn from(e: crate::storage::StorageError) -> Self {
+        match e {
+            crate::storage::StorageError::NotFound(_) => ApiError::NotFound,
+            crate::storage::StorageError::Duplicate(d) => ApiError::Conflict(d),
+            crate::storage::StorageError::Database(d) => ApiError::Internal(d),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.parts();
+        if let ApiError::Internal(detail) = &self {
+            tracing::error!(%detail, "request failed");
+        }
+        let body = wire::encode(&ErrorBody { code: code.into(), message: self.to_string() });
+        (status, [(header::CONTENT_TYPE, wire::CONTENT_TYPE)], body).into_response()
+    }
+}

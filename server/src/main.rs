@@ -1,0 +1,62 @@
+//! `redline-server`: serve (the default) or administer.
+
+use clap::Parser;
+use redline_server::admin::{import_sites_csv, publish_template, register_device};
+use redline_server::app::{self, anyhow_like::Result};
+use redline_server::config::{AdminCommand, Cli, Command};
+use redline_server::seed::seed_if_empty;
+use redline_server::storage::{Scope, UserRecord};
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into())).init();
+    let cli = Cli::parse();
+    let config = cli.config;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let state = app::state(&config).await?;
+            if !config.no_seed {
+                let tokens = seed_if_empty(state.storage.as_ref()).await?;
+                if !tokens.is_empty() {
+                    println!("Seeded the demo region (district zj/hz/xh). Device tokens, shown only now:");
+                    for t in tokens {
+                        println!("  {:<18} device {}  token {}", t.user_id, t.device_id, t.token);
+                    }
+                }
+            }
+            let listener = tokio::net::TcpListener::bind(&config.listen).await?;
+            println!("redline-server listening on http://{}", listener.local_addr()?);
+            app::serve(listener, state, async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        }
+        Command::Admin(cmd) => {
+            let storage = app::open_storage(&config).await?;
+            match cmd {
+                AdminCommand::PutUser { id, name, role, areas, sites } => {
+                    let role = redline_core::people::Role::parse(&role).ok_or("unknown role")?;
+                    storage.put_user(&UserRecord { id: id.clone(), name, role, scope: Scope { areas, sites } }).await?;
+                    println!("user {id} saved");
+                }
+                AdminCommand::AddDevice { user_id } => {
+                    let t = register_device(storage.as_ref(), &user_id).await?;
+                    println!("device {}  token {}", t.device_id, t.token);
+                }
+                AdminCommand::RevokeDevice { device_id } => {
+                    let found = storage.revoke_device(&device_id).await?;
+                    println!("{}", if found { "revoked" } else { "no such device" });
+                }
+                AdminCommand::ImportSites { file } => {
+                    let n = import_sites_csv(storage.as_ref(), &std::fs::read_to_string(file)?).await?;
+                    println!("{n} sites imported");
+                }
+                AdminCommand::PublishTemplate { file } => {
+                    let t = publish_template(storage.as_ref(), &std::fs::read_to_string(file)?).await.map_err(|e| e.to_string())?;
+                    println!("published {} v{}", t.id, t.version);
+                }
+            }
+        }
+    }
+    Ok(())
+}

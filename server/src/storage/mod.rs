@@ -1,0 +1,186 @@
+//! Server storage behind one trait, with two backends: SQLite (the embedded
+//! default: zero set-up, one process) and PostgreSQL (several server
+//! processes share one database; this is how the server grows past one
+//! machine). The same story tests run against both.
+
+mod postgres;
+mod sqlite;
+
+pub use postgres::PgStorage;
+pub use sqlite::SqliteStorage;
+
+use redline_core::people::Role;
+use redline_core::site::Site;
+use serde::{Deserialize, Serialize};
+
+pub type StorageResult<T> = Result<T, StorageError>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("database: {0}")]
+    Database(String),
+    #[error("already exists: {0}")]
+    Duplicate(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+}
+
+impl From<rusqlite::Error> for StorageError {
+    fn from(e: rusqlite::Error) -> Self {
+        match &e {
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+                StorageError::Duplicate(e.to_string())
+            }
+            _ => StorageError::Database(e.to_string()),
+        }
+    }
+}
+
+impl From<tokio_postgres::Error> for StorageError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
+            StorageError::Duplicate(e.to_string())
+        } else {
+            StorageError::Database(e.to_string())
+        }
+    }
+}
+
+/// Where a user may see and write: area path prefixes (`zj/hz/xh` covers
+/// `zj/hz/xh/c01`) and individual sites. An empty area `""` covers all.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scope {
+    pub areas: Vec<String>,
+    pub sites: Vec<String>,
+}
+
+impl Scope {
+    pub fn contains(&self, site_id: &str, area: &str) -> bool {
+        self.sites.iter().any(|s| s == site_id)
+            || self.areas.iter().any(|p| p.is_empty() || area == p || area.starts_with(&format!("{p}/")))
+    }
+
+    /// A short stable digest; part of cursors, so a scope change restarts a
+    /// device's feed from a full snapshot.
+    pub fn fingerprint(&self) -> String {
+        use sha2::Digest;
+        let json = serde_json::to_string(self).expect("serialisable");
+        hex::encode(&sha2::Sha256::digest(json.as_bytes())[..6])
+    }
+
+    /// SQL condition on columns `site_id` and `area`, with its parameters
+    /// numbered from `first`; `mark` is the backend's placeholder sigil
+    /// (`$` for PostgreSQL, `?` for SQLite, both numbered).
+    pub fn sql(&self, first: usize, mark: char) -> (String, Vec<String>) {
+        let mut parts = vec![];
+        let mut args = vec![];
+        for a in &self.areas {
+            if a.is_empty() {
+                return ("TRUE".into(), vec![]);
+            }
+            let n = first + args.len();
+            parts.push(format!("(area = {mark}{n} OR area LIKE {mark}{} ESCAPE '\\')", n + 1));
+            args.push(a.clone());
+            args.push(format!("{}/%", a.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+        }
+        for s in &self.sites {
+            parts.push(format!("site_id = {mark}{}", first + args.len()));
+            args.push(s.clone());
+        }
+        if parts.is_empty() { ("FALSE".into(), vec![]) } else { (format!("({})", parts.join(" OR ")), args) }
+    }
+}
+
+/// The authenticated caller of a request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Principal {
+    pub user_id: String,
+    pub name: String,
+    pub role: Role,
+    pub scope: Scope,
+    pub device_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UserRecord {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    pub scope: Scope,
+}
+
+/// A document as the server holds it.
+#[derive(Clone, Debug)]
+pub struct StoredDoc {
+    pub kind: String,
+    pub site_id: String,
+    pub area: String,
+    pub snapshot: Vec<u8>,
+    /// Bumped on every commit; the compare-and-swap token for writers.
+    pub version: i64,
+}
+
+/// One merged, validated write of a document.
+#[derive(Clone, Debug)]
+pub struct DocWrite {
+    pub id: String,
+    pub kind: String,
+    pub site_id: String,
+    pub area: String,
+    pub snapshot: Vec<u8>,
+    /// `None` when the document is new.
+    pub expected_version: Option<i64>,
+    /// New changes (hash hex, bytes), appended to the feed in order.
+    pub changes: Vec<(String, Vec<u8>)>,
+    pub device_id: String,
+    /// Photo and signature blobs the document refers to.
+    pub blob_refs: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum CommitOutcome {
+    Committed,
+    /// Someone committed first; merge again on the newer version.
+    Stale,
+}
+
+/// A row of the change feed.
+#[derive(Clone, Debug)]
+pub struct FeedRow {
+    pub seq: i64,
+    pub doc_id: String,
+    pub kind: String,
+    pub bytes: Vec<u8>,
+}
+
+#[async_trait::async_trait]
+pub trait Storage: Send + Sync {
+    // Users, devices, tokens.
+    async fn put_user(&self, user: &UserRecord) -> StorageResult<()>;
+    async fn users(&self) -> StorageResult<Vec<UserRecord>>;
+    async fn add_device(&self, device_id: &str, user_id: &str, token_hash: &str, expires_at: i64) -> StorageResult<()>;
+    async fn revoke_device(&self, device_id: &str) -> StorageResult<bool>;
+    /// The principal for a live (unrevoked, unexpired) token.
+    async fn principal(&self, token_hash: &str, now: i64) -> StorageResult<Option<Principal>>;
+
+    // Reference data.
+    async fn put_site(&self, site: &Site) -> StorageResult<()>;
+    async fn site(&self, id: &str) -> StorageResult<Option<Site>>;
+    async fn sites_in(&self, scope: &Scope) -> StorageResult<Vec<Site>>;
+    async fn put_template(&self, id: &str, version: u32, json: &str) -> StorageResult<()>;
+    async fn templates(&self) -> StorageResult<Vec<String>>;
+    /// Bumped by every change to reference data.
+    async fn reference_counter(&self) -> StorageResult<i64>;
+
+    // Documents and the feed.
+    async fn document(&self, id: &str) -> StorageResult<Option<StoredDoc>>;
+    async fn commit(&self, write: &DocWrite) -> StorageResult<CommitOutcome>;
+    async fn max_seq(&self) -> StorageResult<i64>;
+    /// Feed rows in scope with `after < seq <= upto`, not written by
+    /// `exclude_device`, at most `limit`.
+    async fn feed(&self, scope: &Scope, after: i64, upto: i64, exclude_device: &str, limit: i64) -> StorageResult<Vec<FeedRow>>;
+    /// Snapshots in scope with id after `after_id`, by id, at most `limit`.
+    async fn snapshots(&self, scope: &Scope, after_id: &str, limit: i64) -> StorageResult<Vec<(String, String, Vec<u8>)>>;
+    async fn blob_in_scope(&self, hash: &str, scope: &Scope) -> StorageResult<bool>;
+    async fn document_count(&self) -> StorageResult<i64>;
+}

@@ -1,0 +1,38 @@
+//! `POST /v1/sync`: one request carries a device's uploads for many
+//! documents and asks for the next page of its downloads.
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::storage::Principal;
+use crate::{feed, merge};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use redline_core::sync::wire::{self, PROTOCOL_VERSION, ReferenceData, SyncRequest, SyncResponse};
+
+pub async fn sync(State(state): State<AppState>, who: Principal, body: Bytes) -> Result<impl IntoResponse, ApiError> {
+    let req: SyncRequest = wire::decode(&body).map_err(ApiError::BadRequest)?;
+    if req.protocol != PROTOCOL_VERSION {
+        return Err(ApiError::UnsupportedProtocol(req.protocol, PROTOCOL_VERSION));
+    }
+    if req.uploads.len() > state.limits.docs_per_request {
+        return Err(ApiError::TooLarge(format!("at most {} documents per request", state.limits.docs_per_request)));
+    }
+    let mut results = Vec::with_capacity(req.uploads.len());
+    let mut budget = state.limits.page_bytes;
+    for up in &req.uploads {
+        let r = merge::apply_upload(&state, &who, up).await?;
+        budget = budget.saturating_sub(r.missing.len());
+        results.push(r);
+    }
+    let page = feed::page(&state, &who, &req.cursor, budget.max(64 << 10)).await?;
+    let version = format!("{}:{}", state.storage.reference_counter().await?, who.scope.fingerprint());
+    let reference = if req.reference_version != version {
+        Some(ReferenceData { version, sites: state.storage.sites_in(&who.scope).await?, templates: state.storage.templates().await? })
+    } else {
+        None
+    };
+    let resp = SyncResponse { protocol: PROTOCOL_VERSION, results, docs: page.docs, cursor: page.cursor, more: page.more, reference };
+    Ok(([(header::CONTENT_TYPE, wire::CONTENT_TYPE)], wire::encode(&resp)))
+}
