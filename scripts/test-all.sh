@@ -6,5 +6,12 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/cache/redline-target}"
 mkdir -p "$CARGO_TARGET_DIR"
 
+# Photo pipeline tests (core/tests/photo_pipeline.rs) draw Chinese watermark
+# text with Debian's WenQuanYi Micro Hei; installed only if missing.
+if [ ! -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then
+    echo "== Installing fonts-wqy-microhei (CJK font for the photo tests)"
+    apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei
+fi
+
 echo "== Rust tests"
 cargo test --workspace --no-fail-fast 2>&1

@@ -80,3 +80,12 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A photo that cannot be processed is always a problem with the input
+/// file (see `photo::PhotoError`), never a storage or network failure.
+#[cfg(feature = "photos")]
+impl From<crate::photo::PhotoError> for Error {
+    fn from(e: crate::photo::PhotoError) -> Self {
+        Error::InvalidInput(e.to_string())
+    }
+}

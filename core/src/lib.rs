@@ -8,7 +8,10 @@
 //! - [`store`] (feature `store`): the phone's SQLite store with index tables
 //!   for every list a screen draws;
 //! - [`sync`]: the protocol, the rules a change set must satisfy, and (feature
-//!   `client`) the device's HTTP client.
+//!   `client`) the device's HTTP client;
+//! - [`photo`] (feature `photos`, part of `device`): the capture pipeline
+//!   (orient, downscale, watermark, re-encode) a photo goes through before
+//!   it is stored.
 
 pub mod doc;
 pub mod error;
@@ -22,5 +25,9 @@ pub mod time;
 
 #[cfg(feature = "store")]
 pub mod store;
+
+#[cfg(feature = "photos")]
+pub mod photo;
+
 
 pub use error::{Error, ErrorKind, Result};

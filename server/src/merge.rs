@@ -47,12 +47,15 @@ impl Model {
     /// Photos and signature images the document refers to.
     fn blobs(&self) -> Vec<String> {
         match self {
-            Model::Inspection(i) => {
-                i.photos.keys().cloned().chain(i.signatures.values().map(|s| s.image_hash.clone())).collect()
-            }
-            Model::Hazard(h) => h.photos.keys().cloned().collect(),
+            Model::Inspection(i) => photo_blobs(i.photos.values()).chain(i.signatures.values().map(|s| s.image_hash.clone())).collect(),
+            Model::Hazard(h) => photo_blobs(h.photos.values()).collect(),
         }
     }
+}
+
+/// A photo's full image and its thumbnail.
+fn photo_blobs<'a>(photos: impl Iterator<Item = &'a redline_core::inspection::PhotoRef> + 'a) -> impl Iterator<Item = String> + 'a {
+    photos.flat_map(|p| std::iter::once(p.hash.clone()).chain(p.thumb_hash.clone()))
 }
 
 /// The skeleton change every document of `kind` starts with; the one change

@@ -6,15 +6,23 @@
 //! machines; each server gets its own schema so runs never see each other.
 //! Where PostgreSQL is unreachable its tests are skipped with a message,
 //! except under CI, where that is a failure.
+//!
+//! Besides the happy path the harness gives the fault and tamper scenarios
+//! what they need: servers with chosen limits and rate limiter, raw HTTP
+//! exchanges that bypass the sync client, and the stored automerge
+//! documents on both sides (server storage, phone database) so tests can
+//! compare heads rather than trust what a client reports.
 
+use automerge::{AutoCommit, ChangeHash};
 use redline_core::people::{Identity, Role};
 use redline_core::site::{GeoPoint, Site};
 use redline_core::store::Store;
 use redline_core::sync::client::{SyncClient, SyncReport};
+use redline_core::sync::wire::{self, DocUpload, ErrorBody, PROTOCOL_VERSION, SyncRequest, SyncResponse};
 use redline_core::template::SiteCategory;
 use redline_server::admin::register_device;
 use redline_server::state::{AppState, Limits, RateLimiter};
-use redline_server::storage::{PgStorage, Scope, SqliteStorage, Storage, UserRecord};
+use redline_server::storage::{FeedRow, PgStorage, Scope, SqliteStorage, Storage, UserRecord};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -91,33 +99,67 @@ pub fn users() -> Vec<UserRecord> {
     ]
 }
 
+/// What a test server is started with besides its storage.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub limits: Limits,
+    /// Rate limiter: (requests per second, burst).
+    pub rate: (f64, f64),
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        // A small page so multi-page downloads happen with test-sized data.
+        Options { limits: Limits { page_bytes: 256 << 10, ..Limits::default() }, rate: (1000.0, 1000.0) }
+    }
+}
+
+/// Writes the scenario sites and users into fresh storage.
+pub async fn seed(storage: &dyn Storage) {
+    for s in sites() {
+        storage.put_site(&s).await.expect("site");
+    }
+    for u in users() {
+        storage.put_user(&u).await.expect("user");
+    }
+}
+
+/// The scope that sees everything, for reading the whole feed in checks.
+pub fn everywhere() -> Scope {
+    Scope { areas: vec![String::new()], sites: vec![] }
+}
+
 impl TestServer {
     /// Starts a server with the scenario users and sites; `None` when the
     /// backend is PostgreSQL and it is unreachable outside CI.
     pub async fn start(backend: Backend) -> Option<TestServer> {
+        TestServer::start_with(backend, Options::default()).await
+    }
+
+    /// Like [`TestServer::start`], with chosen limits and rate limiter.
+    pub async fn start_with(backend: Backend, options: Options) -> Option<TestServer> {
         let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
         let storage: Arc<dyn Storage> = match backend {
             Backend::Sqlite => Arc::new(SqliteStorage::open(&dir.path().join("server.db")).expect("sqlite")),
             Backend::Postgres => postgres(&fresh_schema()).await?,
         };
-        for s in sites() {
-            storage.put_site(&s).await.expect("site");
-        }
-        for u in users() {
-            storage.put_user(&u).await.expect("user");
-        }
-        Some(TestServer::serve(storage, dir).await)
+        seed(storage.as_ref()).await;
+        Some(TestServer::serve_with(storage, dir, options).await)
     }
 
     /// Serves `storage` (shared with other servers, for the PostgreSQL
     /// multi-process scenario) with blobs under `dir`.
     pub async fn serve(storage: Arc<dyn Storage>, dir: Arc<tempfile::TempDir>) -> TestServer {
+        TestServer::serve_with(storage, dir, Options::default()).await
+    }
+
+    pub async fn serve_with(storage: Arc<dyn Storage>, dir: Arc<tempfile::TempDir>, options: Options) -> TestServer {
         let blobs = Arc::new(redline_server::blobs::FsBlobStore::open(dir.path().join("blobs")).expect("blobs"));
         let state = AppState {
             storage,
             blobs,
-            limiter: Arc::new(RateLimiter::new(1000.0, 1000.0)),
-            limits: Limits { page_bytes: 256 << 10, ..Limits::default() },
+            limiter: Arc::new(RateLimiter::new(options.rate.0, options.rate.1)),
+            limits: options.limits,
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
@@ -146,13 +188,32 @@ impl TestServer {
 
     /// A new device for `user`, registered with the server.
     pub async fn device(&self, user: &str) -> Device {
-        let token = register_device(self.state.storage.as_ref(), user).await.expect("register device");
-        let u = users().into_iter().find(|u| u.id == user).expect("known user");
-        let dir = tempfile::tempdir().expect("temp dir");
-        let identity = Identity { user_id: u.id.clone(), name: u.name.clone(), role: u.role, device_id: token.device_id.clone() };
-        let store = Store::open(dir.path().join("phone.db"), identity).expect("store");
-        Device { store: Arc::new(store), client: SyncClient::new(&self.url, &token.token).expect("client"), token: token.token, dir: dir.path().to_path_buf(), _dir: dir }
+        Device::register(self.state.storage.as_ref(), &self.url, user).await
     }
+
+    /// The server's copy of a document, if it holds one.
+    pub async fn doc(&self, id: &str) -> Option<AutoCommit> {
+        server_doc(self.state.storage.as_ref(), id).await
+    }
+}
+
+/// A stored document loaded from server storage.
+pub async fn server_doc(storage: &dyn Storage, id: &str) -> Option<AutoCommit> {
+    let stored = storage.document(id).await.expect("read document")?;
+    Some(AutoCommit::load(&stored.snapshot).expect("stored snapshot loads"))
+}
+
+/// Heads of a document, sorted, for comparing two copies.
+pub fn heads(doc: &mut AutoCommit) -> Vec<ChangeHash> {
+    let mut h = doc.get_heads();
+    h.sort();
+    h
+}
+
+/// Every row of the server's change feed, all scopes and devices.
+pub async fn whole_feed(storage: &dyn Storage) -> Vec<FeedRow> {
+    let end = storage.max_seq().await.expect("max seq");
+    storage.feed(&everywhere(), 0, end, "", i64::MAX).await.expect("feed")
 }
 
 impl Drop for TestServer {
@@ -176,12 +237,148 @@ pub struct Device {
 }
 
 impl Device {
+    /// Registers a device for `user` in `storage` and points it at `url`
+    /// (also for servers running in another process).
+    pub async fn register(storage: &dyn Storage, url: &str, user: &str) -> Device {
+        let token = register_device(storage, user).await.expect("register device");
+        let u = users().into_iter().find(|u| u.id == user).expect("known user");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let identity = Identity { user_id: u.id.clone(), name: u.name.clone(), role: u.role, device_id: token.device_id.clone() };
+        let store = Store::open(dir.path().join("phone.db"), identity).expect("store");
+        Device { store: Arc::new(store), client: SyncClient::new(url, &token.token).expect("client"), token: token.token, dir: dir.path().to_path_buf(), _dir: dir }
+    }
+
     pub async fn sync(&self) -> SyncReport {
         self.client.sync(&self.store, &CancellationToken::new(), None).await.expect("sync")
+    }
+
+    pub fn device_id(&self) -> String {
+        self.store.identity().device_id.clone()
+    }
+
+    /// The automerge actor every honest edit of this device carries.
+    pub fn actor(&self) -> automerge::ActorId {
+        self.store.identity().actor()
+    }
+
+    /// The phone's copy of a document, read from its database file the way
+    /// the store loads it (snapshot, then the appended changes).
+    pub fn doc(&self, id: &str) -> AutoCommit {
+        let conn = rusqlite::Connection::open(self.store.path()).expect("open phone db");
+        let mut bytes: Vec<u8> =
+            conn.query_row("SELECT snapshot FROM documents WHERE id = ?1", [id], |r| r.get(0)).expect("document on the phone");
+        let mut stmt = conn.prepare("SELECT bytes FROM document_changes WHERE doc_id = ?1 ORDER BY seq").expect("prepare");
+        for change in stmt.query_map([id], |r| r.get::<_, Vec<u8>>(0)).expect("changes") {
+            bytes.extend(change.expect("change row"));
+        }
+        AutoCommit::load(&bytes).expect("phone copy loads")
+    }
+
+    /// A sync request as the client would build it now: the device's
+    /// cursor and every pending upload.
+    pub fn request(&self) -> (SyncRequest, Vec<redline_core::store::PendingUpload>) {
+        let pending = self.store.pending_uploads(500).expect("pending uploads");
+        (self.request_with(pending.iter().map(|p| p.upload.clone()).collect()), pending)
+    }
+
+    /// A sync request at the device's cursor carrying `uploads`.
+    pub fn request_with(&self, uploads: Vec<DocUpload>) -> SyncRequest {
+        let (cursor, reference_version) = self.store.sync_position().expect("sync position");
+        SyncRequest { protocol: PROTOCOL_VERSION, cursor, reference_version, uploads }
     }
 
     /// Points this device at another server (same storage, other process).
     pub fn use_server(&mut self, url: &str) {
         self.client = SyncClient::new(url, &self.token).expect("client");
     }
+}
+
+/// Raw HTTP against a server, bypassing the sync client: what a tampered or
+/// broken client could send.
+pub struct Raw {
+    pub http: reqwest::Client,
+    pub url: String,
+}
+
+impl Raw {
+    pub fn new(url: &str) -> Raw {
+        Raw { http: reqwest::Client::new(), url: url.to_string() }
+    }
+
+    /// POSTs `body` to `/v1/sync`; returns status and body bytes.
+    pub async fn post_sync(&self, token: Option<&str>, body: Vec<u8>) -> (u16, Vec<u8>) {
+        let mut req = self.http.post(format!("{}/v1/sync", self.url)).header("content-type", wire::CONTENT_TYPE).body(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("request sent");
+        let status = resp.status().as_u16();
+        (status, resp.bytes().await.expect("response body").to_vec())
+    }
+
+    /// One sync exchange that must succeed at the HTTP level.
+    pub async fn sync(&self, token: &str, request: &SyncRequest) -> SyncResponse {
+        let (status, body) = self.post_sync(Some(token), wire::encode(request)).await;
+        assert_eq!(status, 200, "sync answered {status}: {:?}", wire::decode::<ErrorBody>(&body));
+        wire::decode(&body).expect("a SyncResponse")
+    }
+
+    /// A request with `method` to `path`, with the device's token.
+    pub async fn send(&self, method: reqwest::Method, path: &str, token: &str, body: Vec<u8>) -> (u16, Vec<u8>) {
+        let resp = self.http.request(method, format!("{}{path}", self.url)).bearer_auth(token).body(body).send().await.expect("request sent");
+        let status = resp.status().as_u16();
+        (status, resp.bytes().await.expect("response body").to_vec())
+    }
+}
+
+/// Decodes an error response, failing the test when it is not one.
+pub fn error_body(body: &[u8]) -> ErrorBody {
+    wire::decode(body).unwrap_or_else(|e| panic!("not a CBOR ErrorBody ({e}): {:?}", String::from_utf8_lossy(body)))
+}
+
+/// Runs a scenario `async fn name(server: TestServer)` once per storage
+/// backend, as tests `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                if let Some(s) = $crate::TestServer::start($crate::Backend::Sqlite).await {
+                    super::$name(s).await;
+                }
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(s) = $crate::TestServer::start($crate::Backend::Postgres).await {
+                    super::$name(s).await;
+                }
+            }
+        }
+    };
+}
+
+/// Answers every item of the hazardous-chemicals checklist with a pass
+/// (numbers at their minimum), except those in `skip`.
+pub fn pass_all(store: &Store, id: &str, skip: &[&str]) {
+    use redline_core::inspection::AnswerValue;
+    let t = store.template("hazardous_chemicals", None).expect("built-in template");
+    for (_, item) in t.items() {
+        if skip.contains(&item.id.as_str()) {
+            continue;
+        }
+        let v = match &item.answer {
+            redline_core::template::AnswerType::Number { min, .. } => AnswerValue::Number(min.unwrap_or(0.0)),
+            _ => AnswerValue::Pass,
+        };
+        store.answer(id, &item.id, v, None).expect("answer");
+    }
+}
+
+/// A fully passed hazardous-chemicals inspection of `site`, not submitted.
+pub fn passed_inspection(store: &Store, site: &str) -> String {
+    use redline_core::inspection::InspectionKind;
+    let i = store.start_inspection(site, InspectionKind::RoutinePatrol, "hazardous_chemicals").expect("start");
+    pass_all(store, &i.id, &[]);
+    i.id
 }

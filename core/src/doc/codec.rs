@@ -116,11 +116,16 @@ pub fn conflict_at(doc: &AutoCommit, obj: &ObjId, key: &str, path: String, autho
         return Ok(None);
     }
     let mut values: Vec<ConflictValue> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
     for (v, id) in all {
         let Some(text) = str_of(&v) else { continue };
-        if values.iter().any(|c| c.value == text) {
+        // Two people recording the same answer (both "pass", same note) do
+        // not disagree, even though each record carries its own author.
+        let content = same_content_key(&text);
+        if seen.contains(&content) {
             continue;
         }
+        seen.push(content);
         // Whole records carry their author; plain fields are attributed by actor.
         let by = serde_json::from_str::<serde_json::Value>(&text)
             .ok()
@@ -133,4 +138,15 @@ pub fn conflict_at(doc: &AutoCommit, obj: &ObjId, key: &str, path: String, autho
         values.push(ConflictValue { value: text, by });
     }
     Ok((values.len() > 1).then_some(Conflict { path, values }))
+}
+
+/// What two concurrent values are compared by: for a record with a `value`
+/// (an answer), its value and note; otherwise the whole text.
+fn same_content_key(text: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(m)) if m.contains_key("value") => {
+            serde_json::json!([m.get("value"), m.get("note")]).to_string()
+        }
+        _ => text.to_string(),
+    }
 }

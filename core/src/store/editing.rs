@@ -148,11 +148,18 @@ impl Store {
         self.edit_inspection(id, |d, _| d.set_location(&self.identity, location, now_millis()))
     }
 
-    /// Stores photo bytes durably, then records them on the inspection.
+    /// Stores photo bytes as they are (already processed by the app, or a
+    /// document scan), then records them on the inspection. Camera photos go
+    /// through `capture_photo` instead.
     pub fn attach_photo(&self, id: &str, owner: PhotoOwner, bytes: &[u8], meta: PhotoMeta) -> Result<PhotoRef> {
         let photo = self.store_photo(owner, bytes, meta)?;
-        self.edit_inspection(id, |d, _| d.attach_photo(&self.identity, &photo, now_millis()))?;
+        self.record_photo(id, &photo)?;
         Ok(photo)
+    }
+
+    /// Records an already stored photo on the inspection.
+    pub(crate) fn record_photo(&self, id: &str, photo: &PhotoRef) -> Result<()> {
+        self.edit_inspection(id, |d, _| d.attach_photo(&self.identity, photo, now_millis()))
     }
 
     /// Hashes of stored blobs the server has not confirmed yet.
@@ -170,14 +177,17 @@ impl Store {
 
     /// Keeps a blob fetched from the server, after checking it is what its
     /// hash says.
-    pub fn put_downloaded_blob(&self, hash: &str, bytes: &[u8]) -> Result<()> {
+    /// `thumbnail` marks it as one (never evicted).
+    pub fn put_downloaded_blob(&self, hash: &str, bytes: &[u8], thumbnail: bool) -> Result<()> {
         if super::sha256_hex(bytes) != hash {
             return Err(Error::Refused(format!("blob {hash} arrived with other content")));
         }
         self.blobs.put(bytes)?;
+        let now = now_millis();
         self.lock().conn.execute(
-            "INSERT OR IGNORE INTO blobs (hash, size, created_at, uploaded) VALUES (?1, ?2, ?3, 1)",
-            rusqlite::params![hash, bytes.len() as i64, now_millis()],
+            "INSERT INTO blobs (hash, size, created_at, uploaded, role, present, last_used) VALUES (?1, ?2, ?3, 1, ?4, 1, ?3)
+             ON CONFLICT (hash) DO UPDATE SET present = 1, last_used = ?3",
+            rusqlite::params![hash, bytes.len() as i64, now, if thumbnail { "thumbnail" } else { "photo" }],
         )?;
         Ok(())
     }
@@ -208,6 +218,7 @@ impl Store {
     /// Signs with a drawn signature image.
     pub fn sign(&self, id: &str, signer_name: &str, role: SignerRole, image: &[u8]) -> Result<()> {
         let hash = self.store_photo(PhotoOwner::Answer(String::new()), image, PhotoMeta::default())?.hash;
+        self.lock().conn.execute("UPDATE blobs SET role = 'signature' WHERE hash = ?1", [&hash])?;
         let sig = Signature { signer_name: signer_name.trim().into(), role, image_hash: hash, by: self.identity.person(), at: now_millis() };
         self.edit_inspection(id, |d, _| d.sign(&self.identity, sig, now_millis()))
     }
@@ -291,19 +302,25 @@ impl Store {
         out
     }
 
-    /// Makes a lifecycle transition, with evidence photos stored first.
+    /// Makes a lifecycle transition, with evidence photo bytes stored first.
     pub fn transition(&self, id: &str, action: Action, note: &str, evidence: &[(Vec<u8>, PhotoMeta)]) -> Result<Hazard> {
         let mut photos = vec![];
         for (bytes, meta) in evidence {
             photos.push(self.store_photo(PhotoOwner::Transition(String::new()), bytes, meta.clone())?);
         }
+        self.transition_with_photos(id, action, note, &photos)
+    }
+
+    /// Makes a lifecycle transition citing photos already stored (e.g. by
+    /// `capture_evidence`).
+    pub fn transition_with_photos(&self, id: &str, action: Action, note: &str, photos: &[PhotoRef]) -> Result<Hazard> {
         let hazard = {
             let mut g = self.lock();
             let doc = g.take_doc(id, DocKind::Hazard)?;
             let mut d = HazardDoc { id: id.to_string(), doc };
             d.doc.set_actor(self.identity.actor());
             let now = now_millis();
-            d.transition(&self.identity, action, note, &photos, now)?;
+            d.transition(&self.identity, action, note, photos, now)?;
             let hazard = d.read()?;
             let tx = g.conn.transaction()?;
             documents::append(&tx, id, &mut d.doc, now, Origin::Local)?;

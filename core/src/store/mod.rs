@@ -11,6 +11,8 @@ mod documents;
 mod editing;
 mod index;
 mod observer;
+#[cfg(feature = "photos")]
+mod photos;
 mod queries;
 mod replica;
 mod schema;
@@ -18,6 +20,8 @@ mod schema;
 pub use blobs::{BlobDir, sha256_hex};
 pub use documents::{COMPACT_AFTER, DocKind};
 pub use editing::PhotoMeta;
+#[cfg(feature = "photos")]
+pub use photos::{CaptureOptions, short_code};
 pub use observer::{StoreChange, StoreObserver, Subscription};
 pub use replica::{PendingUpload, QuarantinedChange};
 pub use queries::{HazardListItem, HazardQuery, InspectionListItem, InspectionQuery, SearchHit};
@@ -40,6 +44,8 @@ pub struct Store {
     identity: Identity,
     observers: observer::Observers,
     path: PathBuf,
+    #[cfg(feature = "photos")]
+    font: Mutex<Option<crate::photo::WatermarkFont>>,
 }
 
 struct Inner {
@@ -83,6 +89,8 @@ impl Store {
             identity,
             observers: observer::Observers::default(),
             path,
+            #[cfg(feature = "photos")]
+            font: Mutex::new(None),
         })
     }
 
@@ -209,6 +217,19 @@ impl Store {
         let g = self.lock();
         let result: String = g.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
         if result == "ok" { Ok(()) } else { Err(Error::CorruptDocument { id: "database".into(), detail: result }) }
+    }
+
+    /// The kind of each of these documents that exists locally.
+    pub fn kinds_of(&self, ids: &[String]) -> Result<Vec<(String, DocKind)>> {
+        let g = self.lock();
+        let mut stmt = g.conn.prepare_cached("SELECT kind FROM documents WHERE id = ?1")?;
+        let mut out = vec![];
+        for id in ids {
+            if let Some(kind) = stmt.query_row([id], |r| r.get::<_, String>(0)).optional()? {
+                out.extend(DocKind::parse(&kind).map(|k| (id.clone(), k)));
+            }
+        }
+        Ok(out)
     }
 
     /// Saved size of a document in bytes (snapshot plus appended changes).

@@ -89,11 +89,17 @@ const MIGRATIONS: &[&str] = &[
         doc_id UNINDEXED, kind UNINDEXED, title, body, tokenize = 'trigram'
     );
 
+    -- Files in the blob folder. `role` is photo, thumbnail or signature;
+    -- an uploaded full photo may be evicted (file deleted, row kept with
+    -- present = 0) to keep within the cache budget and fetched again.
     CREATE TABLE blobs (
         hash TEXT PRIMARY KEY,
         size INTEGER NOT NULL,
         created_at INTEGER NOT NULL,
-        uploaded INTEGER NOT NULL DEFAULT 0
+        uploaded INTEGER NOT NULL DEFAULT 0,
+        role TEXT NOT NULL DEFAULT 'photo',
+        present INTEGER NOT NULL DEFAULT 1,
+        last_used INTEGER NOT NULL DEFAULT 0
     ) WITHOUT ROWID;
 
     CREATE TABLE sites (

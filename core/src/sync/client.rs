@@ -158,6 +158,8 @@ impl SyncClient {
                 break;
             }
         }
+        #[cfg(feature = "photos")]
+        self.download_thumbnails(store, &mut report, cancel).await?;
         Ok(report)
     }
 
@@ -195,8 +197,37 @@ impl SyncClient {
         }
         let url = format!("{}/v1/blobs/{hash}", self.base);
         let bytes = self.send(cancel, || self.http.get(&url)).await?;
-        store.put_downloaded_blob(hash, &bytes)?;
+        store.put_downloaded_blob(hash, &bytes, false)?;
         Ok(bytes)
+    }
+
+    /// Thumbnails come down with the documents that show them, so list and
+    /// detail screens have pictures offline; full photos wait until asked.
+    /// A thumbnail not on the server yet (its author has not synced) is
+    /// skipped and fetched on a later sync.
+    #[cfg(feature = "photos")]
+    async fn download_thumbnails(&self, store: &Store, report: &mut SyncReport, cancel: &CancellationToken) -> Result<()> {
+        let (inspections, hazards): (Vec<String>, Vec<String>) = {
+            let kinds = store.kinds_of(&report.changed)?;
+            let mut i = vec![];
+            let mut h = vec![];
+            for (id, kind) in kinds {
+                if kind == crate::store::DocKind::Inspection { i.push(id) } else { h.push(id) }
+            }
+            (i, h)
+        };
+        for hash in store.missing_thumbnails(&inspections, &hazards)? {
+            let url = format!("{}/v1/blobs/{hash}", self.base);
+            match self.send(cancel, || self.http.get(&url)).await {
+                Ok(bytes) => {
+                    report.progress.bytes_down += bytes.len() as u64;
+                    store.put_downloaded_blob(&hash, &bytes, true)?;
+                }
+                Err(Error::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
     }
 }
 

@@ -1,0 +1,275 @@
+//! Sync benchmarks over loopback, each side by side with a naive baseline
+//! in the same run:
+//!
+//! 1. first sync of 1,000 inspections to a new device: round trips, bytes
+//!    on the wire against the sum of the documents' saved sizes, wall time;
+//! 2. incremental sync when 1 of 1,000 documents changed;
+//! 3. the naive baseline for both: every document uploaded and downloaded
+//!    whole on every sync (a minimal whole-document server, merging on PUT);
+//! 4. 200 devices syncing at once against one server, on SQLite and on
+//!    PostgreSQL: errors, throughput, p50/p99 latency, and convergence.
+//!
+//! `cargo bench -p redline-tests --bench sync` (PostgreSQL at
+//! 127.0.0.1:5432 for the PostgreSQL row; skipped with a message without it).
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::routing::get;
+use redline_core::doc::NewFinding;
+use redline_core::inspection::{AnswerValue, Grade, InspectionKind};
+use redline_core::store::InspectionQuery;
+use redline_core::time::Date;
+use redline_tests::{Backend, Device, TestServer};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+const DOCS: usize = 1000;
+
+/// A finished inspection: every item answered with a note, three findings.
+fn fill(d: &Device, n: usize) -> String {
+    let site = if n % 2 == 0 { "site-a1" } else { "site-b1" };
+    let i = d.store.start_inspection(site, InspectionKind::RoutinePatrol, "hazardous_chemicals").unwrap();
+    let t = d.store.template("hazardous_chemicals", None).unwrap();
+    for (_, item) in t.items() {
+        let v = match item.id.as_str() {
+            "H23" | "H24" | "H25" => AnswerValue::Fail,
+            "H26" => AnswerValue::Number(3.5),
+            _ => AnswerValue::Pass,
+        };
+        d.store.answer(&i.id, &item.id, v, Some(format!("第{n}号现场核查：{}", item.text.zh))).unwrap();
+    }
+    for item in ["H23", "H24", "H25"] {
+        d.store
+            .add_finding(&i.id, NewFinding {
+                item_id: Some(item.into()),
+                description: format!("{item} 不符合：现场台账缺失，标签不全，需限期整改"),
+                grade: Grade::General,
+                location: None,
+                deadline: Some(Date::today().add_days(30)),
+                responsible: Some("仓库主管".into()),
+            })
+            .unwrap();
+    }
+    i.id
+}
+
+fn kb(b: u64) -> String {
+    format!("{:.1} KB", b as f64 / 1024.0)
+}
+
+/// The naive server: whole documents by id, merged on PUT.
+type NaiveDocs = Arc<Mutex<HashMap<String, Vec<u8>>>>;
+
+async fn naive_get(State(docs): State<NaiveDocs>, Path(id): Path<String>) -> Vec<u8> {
+    docs.lock().unwrap().get(&id).cloned().unwrap_or_default()
+}
+
+async fn naive_put(State(docs): State<NaiveDocs>, Path(id): Path<String>, body: Bytes) {
+    let mut docs = docs.lock().unwrap();
+    let merged = match docs.get(&id) {
+        Some(old) => {
+            let mut a = automerge::AutoCommit::load(old).unwrap();
+            let mut b = automerge::AutoCommit::load(&body).unwrap();
+            a.merge(&mut b).unwrap();
+            a.save()
+        }
+        None => body.to_vec(),
+    };
+    docs.insert(id, merged);
+}
+
+async fn naive_list(State(docs): State<NaiveDocs>) -> String {
+    docs.lock().unwrap().keys().cloned().collect::<Vec<_>>().join("\n")
+}
+
+struct NaiveRun {
+    round_trips: u64,
+    bytes: u64,
+    secs: f64,
+}
+
+/// One naive sync: list, upload every local document whole, download every
+/// server document whole.
+async fn naive_sync(http: &reqwest::Client, base: &str, local: &[(String, Vec<u8>)]) -> NaiveRun {
+    let start = Instant::now();
+    let (mut trips, mut bytes) = (0u64, 0u64);
+    for (id, doc) in local {
+        http.put(format!("{base}/docs/{id}")).body(doc.clone()).send().await.unwrap();
+        trips += 1;
+        bytes += doc.len() as u64;
+    }
+    let list = http.get(format!("{base}/docs")).send().await.unwrap().text().await.unwrap();
+    trips += 1;
+    bytes += list.len() as u64;
+    for id in list.lines() {
+        let body = http.get(format!("{base}/docs/{id}")).send().await.unwrap().bytes().await.unwrap();
+        trips += 1;
+        bytes += body.len() as u64;
+    }
+    NaiveRun { round_trips: trips, bytes, secs: start.elapsed().as_secs_f64() }
+}
+
+async fn first_and_incremental() {
+    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let a = server.device("insp-1").await;
+    a.sync().await;
+    let started = Instant::now();
+    let ids: Vec<String> = (0..DOCS).map(|n| fill(&a, n)).collect();
+    eprintln!("  built {DOCS} inspections in {:.0} s", started.elapsed().as_secs_f64());
+    let up = a.sync().await;
+    let saved: u64 = {
+        let mut total = 0;
+        for id in &ids {
+            total += server.state.storage.document(id).await.unwrap().unwrap().snapshot.len() as u64;
+        }
+        total
+    };
+
+    let b = server.device("insp-2").await;
+    let start = Instant::now();
+    let first = b.sync().await;
+    let first_secs = start.elapsed().as_secs_f64();
+    assert_eq!(b.store.inspections(&InspectionQuery { limit: Some(5000), ..Default::default() }).unwrap().len(), DOCS);
+
+    a.store.answer(&ids[500], "H01", AnswerValue::Fail, Some("复核：证书已过期".into())).unwrap();
+    let a_up = a.sync().await;
+    let start = Instant::now();
+    let inc = b.sync().await;
+    let inc_secs = start.elapsed().as_secs_f64();
+    assert_eq!(b.store.inspection(&ids[500]).unwrap().answers["H01"].value, AnswerValue::Fail);
+
+    // The naive baseline on the same documents.
+    let docs: NaiveDocs = Default::default();
+    let app = Router::new()
+        .route("/docs", get(naive_list))
+        .route("/docs/{id}", get(naive_get).put(naive_put))
+        .layer(axum::extract::DefaultBodyLimit::max(64 << 20))
+        .with_state(docs.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let http = reqwest::Client::new();
+    let whole = |id: &String| {
+        let stored = futures_lite(server.state.storage.document(id));
+        (id.clone(), stored.unwrap().unwrap().snapshot)
+    };
+    let a_docs: Vec<(String, Vec<u8>)> = ids.iter().map(whole).collect();
+    naive_sync(&http, &base, &a_docs).await; // device A publishes
+    let naive_first = naive_sync(&http, &base, &[]).await; // device B, new
+    let changed = vec![a_docs[500].clone()];
+    naive_sync(&http, &base, &changed).await;
+    let naive_inc = naive_sync(&http, &base, &[]).await; // B again: it cannot know what changed
+
+    let p = &first.progress;
+    println!("first sync of {DOCS} inspections to a new device (loopback, SQLite server)");
+    println!("  sum of the documents' saved sizes: {}  (median document {} bytes)", kb(saved), median_size(&a_docs));
+    println!(
+        "  ours : {} round trips, {} on the wire ({} down), {:.2}x the saved sizes, {:.2} s",
+        p.round_trips,
+        kb(p.bytes_up + p.bytes_down),
+        kb(p.bytes_down),
+        (p.bytes_up + p.bytes_down) as f64 / saved as f64,
+        first_secs
+    );
+    println!(
+        "  naive: {} round trips, {}, {:.2}x, {:.2} s",
+        naive_first.round_trips,
+        kb(naive_first.bytes),
+        naive_first.bytes as f64 / saved as f64,
+        naive_first.secs
+    );
+    println!("  ratio ours/naive: bytes {:.2}, time {:.2}", (p.bytes_up + p.bytes_down) as f64 / naive_first.bytes as f64, first_secs / naive_first.secs);
+    println!("  (the publishing device's upload of all {DOCS}: {} round trips, {} up)", up.progress.round_trips, kb(up.progress.bytes_up));
+    let q = &inc.progress;
+    println!("incremental sync, 1 of {DOCS} documents changed on another device");
+    println!("  ours : receiving device {} round trip(s), {} bytes on the wire, {:.1} ms; sending device {} round trip(s), {} bytes", q.round_trips, q.bytes_up + q.bytes_down, inc_secs * 1e3, a_up.progress.round_trips, a_up.progress.bytes_up + a_up.progress.bytes_down);
+    println!("  naive: receiving device {} round trips, {}, {:.1} ms", naive_inc.round_trips, kb(naive_inc.bytes), naive_inc.secs * 1e3);
+    println!("  ratio ours/naive: bytes {:.5}, round trips {:.4}", (q.bytes_up + q.bytes_down) as f64 / naive_inc.bytes as f64, q.round_trips as f64 / naive_inc.round_trips as f64);
+}
+
+fn median_size(docs: &[(String, Vec<u8>)]) -> usize {
+    let mut sizes: Vec<usize> = docs.iter().map(|(_, d)| d.len()).collect();
+    sizes.sort();
+    sizes[sizes.len() / 2]
+}
+
+/// Runs a storage future to completion from synchronous code in this bench.
+fn futures_lite<F: std::future::Future>(f: F) -> F::Output {
+    tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(f))
+}
+
+async fn many_devices(backend: Backend, devices: usize) {
+    let Some(server) = TestServer::start(backend).await else { return };
+    let seed = server.device("insp-1").await;
+    seed.sync().await;
+    let shared: Vec<String> = (0..5)
+        .map(|_| seed.store.start_inspection("site-a1", InspectionKind::SpecialCampaign, "hazardous_chemicals").unwrap().id)
+        .collect();
+    seed.sync().await;
+    let mut fleet = vec![];
+    for n in 0..devices {
+        let d = server.device(if n % 2 == 0 { "insp-1" } else { "insp-2" }).await;
+        d.sync().await;
+        fleet.push(Arc::new(d));
+    }
+    let t = seed.store.template("hazardous_chemicals", None).unwrap();
+    let items: Vec<String> = t.items().map(|(_, i)| i.id.clone()).filter(|i| i != "H26").collect();
+    for (n, d) in fleet.iter().enumerate() {
+        for _ in 0..5 {
+            let id = d.store.start_inspection("site-a1", InspectionKind::RoutinePatrol, "hazardous_chemicals").unwrap().id;
+            d.store.answer(&id, "H01", AnswerValue::Pass, None).unwrap();
+        }
+        for id in &shared {
+            d.store.answer(id, &items[n % items.len()], AnswerValue::Pass, Some(format!("设备{n}"))).unwrap();
+        }
+    }
+    let start = Instant::now();
+    let mut tasks = vec![];
+    for d in &fleet {
+        let d = d.clone();
+        tasks.push(tokio::spawn(async move {
+            let t0 = Instant::now();
+            let r = d.client.sync(&d.store, &tokio_util::sync::CancellationToken::new(), None).await;
+            (t0.elapsed().as_secs_f64() * 1e3, r.map(|rep| rep.rejected.len()))
+        }));
+    }
+    let mut lat = vec![];
+    let mut errors = 0;
+    for t in tasks {
+        let (ms, r) = t.await.unwrap();
+        lat.push(ms);
+        match r {
+            Ok(0) => {}
+            Ok(_) | Err(_) => errors += 1,
+        }
+    }
+    let wall = start.elapsed().as_secs_f64();
+    // A second round brings everyone the others' edits; then all agree.
+    for d in &fleet {
+        d.sync().await;
+    }
+    let reference: Vec<_> = shared.iter().map(|id| fleet[0].store.inspection(id).unwrap()).collect();
+    let converged = fleet.iter().all(|d| shared.iter().zip(&reference).all(|(id, r)| &d.store.inspection(id).unwrap() == r));
+    lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let pct = |p: f64| lat[((lat.len() - 1) as f64 * p).round() as usize];
+    println!(
+        "{devices} devices syncing at once ({backend:?}): errors {errors}, {:.0} syncs/s ({} documents up in {:.2} s), latency p50 {:.0} ms p99 {:.0} ms, converged: {converged}",
+        devices as f64 / wall,
+        devices * 10,
+        wall,
+        pct(0.5),
+        pct(0.99)
+    );
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    first_and_incremental().await;
+    many_devices(Backend::Sqlite, 200).await;
+    many_devices(Backend::Postgres, 200).await;
+}
