@@ -9,14 +9,15 @@
 //! 3. size and load time of a finished inspection of 60 answers and 20
 //!    findings.
 //!
-//! `cargo bench -p redline-core --bench store`. The 1,000-inspection store
-//! is built once under the target directory and reused.
+//! `cargo bench -p redline-core --bench store [-- document|answer|list]`.
+//! The 1,000-inspection store is built once under the target directory and
+//! reused.
 
 use redline_core::doc::{HazardDoc, InspectionDoc, NewFinding};
-use redline_core::inspection::{AnswerValue, Grade, InspectionHeader, InspectionKind};
+use redline_core::inspection::{AnswerValue, Grade, InspectionHeader, InspectionKind, PhotoOwner};
 use redline_core::people::{Identity, Person, Role};
 use redline_core::site::Site;
-use redline_core::store::{HazardQuery, Store};
+use redline_core::store::{HazardQuery, PhotoMeta, Store};
 use redline_core::template::{SiteCategory, Template};
 use redline_core::time::Date;
 use std::path::{Path, PathBuf};
@@ -129,7 +130,7 @@ fn big_store(root: &Path) -> PathBuf {
             store.answer(&i.id, &item.id, v, None).unwrap();
         }
         for (k, item) in ["H21", "H22", "H23", "H24", "H25"].iter().enumerate() {
-            store
+            let f = store
                 .add_finding(&i.id, NewFinding {
                     item_id: Some(item.to_string()),
                     description: format!("第{n}号检查发现的问题{k}：台账不全，标签缺失"),
@@ -139,6 +140,8 @@ fn big_store(root: &Path) -> PathBuf {
                     responsible: Some("负责人".into()),
                 })
                 .unwrap();
+            let photo = format!("evidence {n}-{k}").into_bytes();
+            store.attach_photo(&i.id, PhotoOwner::Finding(f), &photo, PhotoMeta::default()).unwrap();
         }
         store.submit(&i.id).unwrap();
         if n % 100 == 99 {
@@ -272,7 +275,16 @@ fn main() {
     let root = PathBuf::from(std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into())).join("redline-bench");
     std::fs::create_dir_all(&root).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    document_size();
-    answer_latency(dir.path());
-    list_screen(&root);
+    // `cargo bench --bench store -- answer` runs one part; no argument, all.
+    let only: Vec<&String> = args.iter().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let wants = |part: &str| only.is_empty() || only.iter().any(|a| a.as_str() == part);
+    if wants("document") {
+        document_size();
+    }
+    if wants("answer") {
+        answer_latency(dir.path());
+    }
+    if wants("list") {
+        list_screen(&root);
+    }
 }

@@ -402,7 +402,13 @@ fn exif_capture_time_and_gps_are_returned() {
         vec![ascii(0x9003, "2026:03:05 14:30:15"), ascii(0x9291, "250")],
         gps((30, 16, 2676), "N", (120, 9, 1836), "E"),
     );
-    let out = process(&with_exif(&img, &t), &opts()).unwrap();
+    let bytes = with_exif(&img, &t);
+    let out = process(&bytes, &opts()).unwrap();
+    // The header-only reader the store uses for the watermark agrees.
+    assert_eq!(
+        redline_core::photo::metadata(&bytes).unwrap(),
+        (out.taken_at, out.location)
+    );
     assert_eq!(
         out.taken_at,
         Some(1_772_692_215_250),

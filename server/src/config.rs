@@ -1,5 +1,6 @@
-//! Server configuration from flags and environment, with defaults that run
-//! out of the box: 127.0.0.1:8080, SQLite and blobs under `./redline-data`.
+//! Server configuration from a config file, the environment and flags (each
+//! overriding the one before), with defaults that run out of the box:
+//! 127.0.0.1:8080, SQLite and blobs under `./redline-data`.
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -13,8 +14,52 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// Settings a config file may hold, and the environment variable each one
+/// stands in for. `--config redline.toml` (or `REDLINE_CONFIG`) names it.
+const FILE_KEYS: &[(&str, &str)] = &[
+    ("listen", "REDLINE_LISTEN"),
+    ("data_dir", "REDLINE_DATA"),
+    ("database_url", "REDLINE_DATABASE_URL"),
+    ("pg_schema", "REDLINE_PG_SCHEMA"),
+    ("no_seed", "REDLINE_NO_SEED"),
+];
+
+/// Reads the config file named on the command line or in `REDLINE_CONFIG`
+/// into the environment, without overriding variables already set, so that
+/// flags > environment > file. Unknown keys are an error, not a silent typo.
+pub fn load_config_file(args: &[String]) -> Result<(), String> {
+    let named = args
+        .iter()
+        .position(|a| a == "--config")
+        .and_then(|i| args.get(i + 1).cloned())
+        .or_else(|| args.iter().find_map(|a| a.strip_prefix("--config=").map(String::from)))
+        .or_else(|| std::env::var("REDLINE_CONFIG").ok());
+    let Some(path) = named else { return Ok(()) };
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("config file {path}: {e}"))?;
+    let table: toml::Table = text.parse().map_err(|e| format!("config file {path}: {e}"))?;
+    for (key, value) in table {
+        let Some((_, var)) = FILE_KEYS.iter().find(|(k, _)| *k == key) else {
+            return Err(format!("config file {path}: unknown setting {key:?}"));
+        };
+        let value = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Boolean(b) => b.to_string(),
+            other => other.to_string(),
+        };
+        if std::env::var_os(var).is_none() {
+            // Single-threaded start-up, before any other thread exists.
+            unsafe { std::env::set_var(var, value) };
+        }
+    }
+    Ok(())
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct Config {
+    /// A TOML file with any of: listen, data_dir, database_url, pg_schema,
+    /// no_seed. Environment variables and flags override it.
+    #[arg(long, env = "REDLINE_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
     /// Address to listen on.
     #[arg(long, env = "REDLINE_LISTEN", default_value = "127.0.0.1:8080", global = true)]
     pub listen: String,

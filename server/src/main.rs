@@ -7,8 +7,13 @@ use redline_server::config::{AdminCommand, Cli, Command};
 use redline_server::seed::seed_if_empty;
 use redline_server::storage::{Scope, UserRecord};
 
-#[tokio::main]
-async fn main() -> Result<()> {
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    redline_server::config::load_config_file(&args)?;
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run())
+}
+
+async fn run() -> Result<()> {
     tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into())).init();
     let cli = Cli::parse();
     let config = cli.config;

@@ -7,7 +7,8 @@
 //! 3. the naive baseline for both: every document uploaded and downloaded
 //!    whole on every sync (a minimal whole-document server, merging on PUT);
 //! 4. 200 devices syncing at once against one server, on SQLite and on
-//!    PostgreSQL: errors, throughput, p50/p99 latency, and convergence.
+//!    PostgreSQL: errors, throughput, p50/p99 latency, and convergence;
+//! 5. uploading 100 photos: time, and bytes on the wire against the files.
 //!
 //! `cargo bench -p redline-tests --bench sync` (PostgreSQL at
 //! 127.0.0.1:5432 for the PostgreSQL row; skipped with a message without it).
@@ -91,8 +92,9 @@ struct NaiveRun {
 }
 
 /// One naive sync: list, upload every local document whole, download every
-/// server document whole.
-async fn naive_sync(http: &reqwest::Client, base: &str, local: &[(String, Vec<u8>)]) -> NaiveRun {
+/// server document whole and store it on the device (the same local work
+/// ours does, so the times compare).
+async fn naive_sync(http: &reqwest::Client, base: &str, local: &[(String, Vec<u8>)], device: Option<&Device>) -> NaiveRun {
     let start = Instant::now();
     let (mut trips, mut bytes) = (0u64, 0u64);
     for (id, doc) in local {
@@ -103,10 +105,16 @@ async fn naive_sync(http: &reqwest::Client, base: &str, local: &[(String, Vec<u8
     let list = http.get(format!("{base}/docs")).send().await.unwrap().text().await.unwrap();
     trips += 1;
     bytes += list.len() as u64;
+    let mut docs = vec![];
     for id in list.lines() {
         let body = http.get(format!("{base}/docs/{id}")).send().await.unwrap().bytes().await.unwrap();
         trips += 1;
         bytes += body.len() as u64;
+        docs.push(redline_core::sync::wire::DocData { doc_id: id.to_string(), kind: "inspection".into(), bytes: body.to_vec() });
+    }
+    if let Some(d) = device {
+        let response = redline_core::sync::wire::SyncResponse { docs, ..Default::default() };
+        d.store.apply_sync_response(&[], &response).unwrap();
     }
     NaiveRun { round_trips: trips, bytes, secs: start.elapsed().as_secs_f64() }
 }
@@ -156,11 +164,12 @@ async fn first_and_incremental() {
         (id.clone(), stored.unwrap().unwrap().snapshot)
     };
     let a_docs: Vec<(String, Vec<u8>)> = ids.iter().map(whole).collect();
-    naive_sync(&http, &base, &a_docs).await; // device A publishes
-    let naive_first = naive_sync(&http, &base, &[]).await; // device B, new
+    let naive_b = server.device("insp-2").await;
+    naive_sync(&http, &base, &a_docs, None).await; // device A publishes
+    let naive_first = naive_sync(&http, &base, &[], Some(&naive_b)).await; // device B, new
     let changed = vec![a_docs[500].clone()];
-    naive_sync(&http, &base, &changed).await;
-    let naive_inc = naive_sync(&http, &base, &[]).await; // B again: it cannot know what changed
+    naive_sync(&http, &base, &changed, None).await;
+    let naive_inc = naive_sync(&http, &base, &[], Some(&naive_b)).await; // B again: it cannot know what changed
 
     let p = &first.progress;
     println!("first sync of {DOCS} inspections to a new device (loopback, SQLite server)");
@@ -264,12 +273,61 @@ async fn many_devices(backend: Backend, devices: usize) {
     );
 }
 
+/// A photo as the capture pipeline stores it: 2048 x 1536 JPEG of texture.
+fn processed_photo(seed: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(2048, 1536, |x, y| {
+        let v = (x.wrapping_mul(31) ^ y.wrapping_mul(17) ^ seed.wrapping_mul(2_654_435_761)) % 256;
+        image::Rgb([v as u8, ((x + seed) % 256) as u8, ((y * 3 + seed) % 256) as u8])
+    });
+    let mut out = std::io::Cursor::new(vec![]);
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80).encode_image(&img).unwrap();
+    out.into_inner()
+}
+
+async fn photo_upload() {
+    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let d = server.device("insp-1").await;
+    d.sync().await;
+    let i = d.store.start_inspection("site-a1", InspectionKind::RoutinePatrol, "hazardous_chemicals").unwrap();
+    let mut total = 0u64;
+    for n in 0..100 {
+        let bytes = processed_photo(n);
+        total += bytes.len() as u64;
+        d.store
+            .attach_photo(&i.id, redline_core::inspection::PhotoOwner::Answer("H01".into()), &bytes, redline_core::store::PhotoMeta::default())
+            .unwrap();
+    }
+    let start = Instant::now();
+    let report = d.sync().await;
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(report.progress.blobs_uploaded, 100);
+    let p = &report.progress;
+    println!("upload of 100 photos (2048 px JPEG, {} in all) over loopback", kb(total));
+    println!(
+        "  {:.2} s ({:.1} MB/s), {} up on the wire in request bodies = {:.3}x the files (plus one status request per photo)",
+        secs,
+        total as f64 / 1e6 / secs,
+        kb(p.bytes_up),
+        p.bytes_up as f64 / total as f64
+    );
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    first_and_incremental().await;
-    many_devices(Backend::Sqlite, 200).await;
-    many_devices(Backend::Postgres, 200).await;
+    // `cargo bench --bench sync -- devices` runs one part; no argument, all.
+    let only: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let wants = |part: &str| only.is_empty() || only.iter().any(|a| a == part);
+    if wants("photos") {
+        photo_upload().await;
+    }
+    if wants("documents") {
+        first_and_incremental().await;
+    }
+    if wants("devices") {
+        many_devices(Backend::Sqlite, 200).await;
+        many_devices(Backend::Postgres, 200).await;
+    }
 }

@@ -79,23 +79,54 @@ pub fn put_json<T: Serialize>(doc: &mut AutoCommit, obj: &ObjId, key: &str, v: &
 }
 
 /// Automerge actor -> the person who edits with it, from the document's
-/// `actors` map (each device registers itself on its first edit).
-pub struct Authors(HashMap<String, Person>);
+/// `actors` map (each device registers itself on its first edit). Read only
+/// when a conflict needs attributing: most reads never pay for it.
+pub struct Authors<'a> {
+    doc: &'a AutoCommit,
+    actors: ObjId,
+    map: std::cell::OnceCell<HashMap<String, Person>>,
+}
 
-impl Authors {
-    pub fn read(doc: &AutoCommit, actors: &ObjId) -> DecodeResult<Authors> {
-        let mut map = HashMap::new();
-        for key in doc.keys(actors) {
-            if let Some(p) = get_json::<Person>(doc, actors, &key)? {
-                map.insert(key, p);
-            }
-        }
-        Ok(Authors(map))
+impl<'a> Authors<'a> {
+    pub fn read(doc: &'a AutoCommit, actors: &ObjId) -> DecodeResult<Authors<'a>> {
+        Ok(Authors { doc, actors: actors.clone(), map: std::cell::OnceCell::new() })
     }
 
     pub fn of(&self, actor: &ActorId) -> Option<Person> {
-        self.0.get(&actor.to_hex_string()).cloned()
+        let map = self.map.get_or_init(|| {
+            self.doc
+                .map_range(&self.actors, ..)
+                .filter_map(|e| match e.value {
+                    automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(s)) => {
+                        serde_json::from_str::<Person>(&s).ok().map(|p| (e.key.to_string(), p))
+                    }
+                    _ => None,
+                })
+                .collect()
+        });
+        map.get(&actor.to_hex_string()).cloned()
     }
+}
+
+/// Every string entry of map `obj` as (key, JSON text), recording a
+/// [`Conflict`] for each key whose concurrent values disagree. One pass:
+/// automerge flags conflicted keys, so only those pay for `get_all`.
+pub fn entries(doc: &AutoCommit, obj: &ObjId, path: &str, authors: &Authors<'_>, conflicts: &mut Vec<Conflict>) -> DecodeResult<Vec<(String, String)>> {
+    let mut out = vec![];
+    let mut conflicted = vec![];
+    for e in doc.map_range(obj, ..) {
+        if e.conflict {
+            conflicted.push(e.key.to_string());
+        }
+        if let automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(s)) = e.value {
+            out.push((e.key.to_string(), s.to_string()));
+        }
+    }
+    for key in conflicted {
+        let at = if path.is_empty() { key.clone() } else { format!("{path}/{key}") };
+        conflicts.extend(conflict_at(doc, obj, &key, at, authors)?);
+    }
+    Ok(out)
 }
 
 /// Makes sure this device's actor is named in the document, so conflicts on

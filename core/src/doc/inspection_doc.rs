@@ -561,17 +561,7 @@ fn read_inner(id: &str, d: &AutoCommit) -> Result<Inspection, Malformed> {
         }
         let header = get_json(d, &ROOT, "header")?.ok_or_else(|| Malformed("header is missing".into()))?;
 
-        let records = |name: &str, conflicts: &mut Vec<Conflict>| -> Result<Vec<(String, String)>, Malformed> {
-            let obj = map(name)?;
-            let mut out = vec![];
-            for key in d.keys(&obj) {
-                conflicts.extend(codec::conflict_at(d, &obj, &key, format!("{name}/{key}"), &authors)?);
-                if let Some(text) = codec::get_string(d, &obj, &key)? {
-                    out.push((key, text));
-                }
-            }
-            Ok(out)
-        };
+        let records = |name: &str, conflicts: &mut Vec<Conflict>| codec::entries(d, &map(name)?, name, &authors, conflicts);
         let mut answers = BTreeMap::new();
         for (k, text) in records("answers", &mut conflicts)? {
             answers.insert(k.clone(), codec::decode::<Answer>(&k, &text)?);
@@ -599,16 +589,9 @@ fn read_inner(id: &str, d: &AutoCommit) -> Result<Inspection, Malformed> {
         for id in d.keys(&findings_obj) {
             let obj = codec::object(d, &findings_obj, &id, ObjType::Map)?;
             let mut json = serde_json::Map::new();
-            for field in FINDING_FIELDS {
-                conflicts.extend(codec::conflict_at(
-                    d,
-                    &obj,
-                    field,
-                    format!("findings/{id}/{field}"),
-                    &authors,
-                )?);
-                if let Some(text) = codec::get_string(d, &obj, field)? {
-                    json.insert(field.to_string(), codec::decode(field, &text)?);
+            for (field, text) in codec::entries(d, &obj, &format!("findings/{id}"), &authors, &mut conflicts)? {
+                if FINDING_FIELDS.contains(&field.as_str()) {
+                    json.insert(field.clone(), codec::decode(&field, &text)?);
                 }
             }
             let finding: Finding =

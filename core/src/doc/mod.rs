@@ -49,3 +49,11 @@ pub(crate) fn commit(doc: &mut AutoCommit, at: crate::time::Millis) {
 pub fn doc_type(doc: &AutoCommit) -> Option<String> {
     codec::get_string(doc, &ROOT, "type").ok().flatten()
 }
+
+/// Whether the document holds its header yet. A document can arrive from
+/// the server in pieces (its changes split across feed pages); until the
+/// header is in, it is stored but not shown anywhere.
+pub fn has_header(doc: &AutoCommit) -> bool {
+    use automerge::ReadDoc;
+    doc.get(ROOT, "header").ok().flatten().is_some()
+}

@@ -26,13 +26,23 @@ impl Inner {
     /// The document `id`, taken out of the cache or loaded; the caller puts
     /// it back after a successful write.
     pub(super) fn take_doc(&mut self, id: &str, kind: DocKind) -> Result<AutoCommit> {
-        if let Some(doc) = self.cache.take(id) {
-            return Ok(doc);
+        let missing = || Error::NotFound(format!("{} {id}", kind.as_str()));
+        let doc = match self.cache.take(id) {
+            Some(doc) => doc,
+            None => match documents::load(&self.conn, id)? {
+                Some((k, doc)) if k == kind => doc,
+                _ => return Err(missing()),
+            },
+        };
+        if crate::doc::doc_type(&doc).as_deref() != Some(kind.as_str()) {
+            // Not even the skeleton is readable: the stored bytes are damaged.
+            return Err(Error::CorruptDocument { id: id.into(), detail: format!("not a readable {} document", kind.as_str()) });
         }
-        match documents::load(&self.conn, id)? {
-            Some((k, doc)) if k == kind => Ok(doc),
-            _ => Err(Error::NotFound(format!("{} {id}", kind.as_str()))),
+        if !crate::doc::has_header(&doc) {
+            // A document still arriving from the server is not there yet.
+            return Err(missing());
         }
+        Ok(doc)
     }
 
     /// Appends the inspection's new change and refreshes its index rows.

@@ -46,6 +46,10 @@ impl Inner {
 
     /// Rewrites a document's index rows from its current content.
     fn reindex(&self, tx: &Transaction<'_>, id: &str, kind: DocKind, doc: AutoCommit, now: i64) -> Result<AutoCommit> {
+        if !crate::doc::has_header(&doc) {
+            // Only part of it has arrived; the rest comes with the next page.
+            return Ok(doc);
+        }
         match kind {
             DocKind::Inspection => {
                 let d = InspectionDoc { id: id.to_string(), doc };
@@ -156,10 +160,14 @@ impl Store {
                     }
                     note(&mut changed, id, docs.iter().find(|(d, _, _)| d == id).map(|(_, k, _)| *k).unwrap_or(DocKind::Inspection));
                 }
+                let mut resync = false;
                 for data in &response.docs {
                     let kind = kind_of(&data.kind)?;
-                    apply_download(&tx, &mut docs, data, kind, now)?;
-                    note(&mut changed, &data.doc_id, kind);
+                    if apply_download(&tx, &mut docs, data, kind, now)? {
+                        note(&mut changed, &data.doc_id, kind);
+                    } else {
+                        resync = true;
+                    }
                 }
                 if let Some(reference) = &response.reference {
                     new_templates = apply_reference(&tx, reference)?;
@@ -170,7 +178,8 @@ impl Store {
                     let doc = inner.reindex(&tx, &id, kind, doc, now)?;
                     reindexed.push((id, doc));
                 }
-                Inner::set_meta(&tx, "sync_cursor", &response.cursor)?;
+                // An empty cursor makes the server start again from snapshots.
+                Inner::set_meta(&tx, "sync_cursor", if resync { "" } else { &response.cursor })?;
                 tx.commit()?;
                 touched = reindexed;
                 templates = new_templates;
@@ -255,13 +264,23 @@ fn remove_document(tx: &Transaction<'_>, id: &str, kind: DocKind) -> Result<()> 
 }
 
 /// Merges a downloaded document (snapshot or changes) into the local one.
-fn apply_download(tx: &Transaction<'_>, docs: &mut Vec<(String, DocKind, AutoCommit)>, data: &DocData, kind: DocKind, now: i64) -> Result<()> {
+/// Returns false when the bytes depend on changes this device never got
+/// (pages replayed out of order): they are not kept, and the caller asks
+/// the server for a fresh snapshot instead, which always converges.
+fn apply_download(tx: &Transaction<'_>, docs: &mut Vec<(String, DocKind, AutoCommit)>, data: &DocData, kind: DocKind, now: i64) -> Result<bool> {
     let bad = |e: automerge::AutomergeError| Error::Refused(format!("server sent a bad document {}: {e}", data.doc_id));
-    if let Some((_, local_kind, doc)) = docs.iter_mut().find(|(d, _, _)| *d == data.doc_id) {
-        if *local_kind != kind {
+    if let Some(pos) = docs.iter().position(|(d, _, _)| *d == data.doc_id) {
+        if docs[pos].1 != kind {
             return Err(Error::Refused(format!("server changed the kind of {}", data.doc_id)));
         }
+        let doc = &mut docs[pos].2;
         doc.load_incremental(&data.bytes).map_err(bad)?;
+        if !doc.get_missing_deps(&[]).is_empty() {
+            // Drop the half-applied copy; the stored one is still whole.
+            let (_, reloaded) = documents::load(tx, &data.doc_id)?.ok_or_else(|| Error::NotFound(data.doc_id.clone()))?;
+            docs[pos].2 = reloaded;
+            return Ok(false);
+        }
         documents::append(tx, &data.doc_id, doc, now, Origin::Server)?;
         // Nothing local pending: what we now hold is exactly what the server has.
         tx.execute(
@@ -270,13 +289,16 @@ fn apply_download(tx: &Transaction<'_>, docs: &mut Vec<(String, DocKind, AutoCom
         )?;
     } else {
         let mut doc = AutoCommit::load(&data.bytes).map_err(bad)?;
+        if !doc.get_missing_deps(&[]).is_empty() {
+            return Ok(false);
+        }
         if crate::doc::doc_type(&doc).as_deref() != Some(kind.as_str()) {
             return Err(Error::Refused(format!("server sent {} as a {} that is not one", data.doc_id, kind.as_str())));
         }
         documents::insert(tx, &data.doc_id, kind, &mut doc, now, Origin::Server)?;
         docs.push((data.doc_id.clone(), kind, doc));
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Replaces the sites and stores new templates; returns the templates for

@@ -58,7 +58,8 @@ const MIGRATIONS: &[&str] = &[
         major INTEGER NOT NULL,
         outcome TEXT NOT NULL,
         conflicts INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL
+        updated_at INTEGER NOT NULL,
+        search_digest TEXT NOT NULL DEFAULT ''
     ) WITHOUT ROWID;
     CREATE INDEX inspection_by_status ON inspection_index (status, started_at);
     CREATE INDEX inspection_by_site ON inspection_index (site_id, started_at);
@@ -78,7 +79,8 @@ const MIGRATIONS: &[&str] = &[
         listed TEXT,
         pending_extension INTEGER NOT NULL,
         found_at INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL
+        updated_at INTEGER NOT NULL,
+        search_digest TEXT NOT NULL DEFAULT ''
     ) WITHOUT ROWID;
     CREATE INDEX hazard_open_by_deadline ON hazard_index (is_open, deadline);
     CREATE INDEX hazard_by_site ON hazard_index (site_id, found_at);
