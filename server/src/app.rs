@@ -49,6 +49,7 @@ pub async fn state(config: &Config) -> anyhow_like::Result<AppState> {
         blobs,
         limiter: Arc::new(RateLimiter::new(config.rate_per_sec, config.rate_burst)),
         limits: Limits { sync_body: config.max_body, ..Limits::default() },
+        doc_locks: Default::default(),
     })
 }
 

@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::storage::Principal;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -158,8 +159,9 @@ pub async fn upload_chunk(
     who: Principal,
     Path(hash): Path<String>,
     Query(at): Query<ChunkAt>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
+    let body = body.map_err(|e| ApiError::body(e, state.limits.blob_chunk))?;
     if !is_hash(&hash) {
         return Err(ApiError::BadRequest("not a SHA-256 hash".into()));
     }

@@ -45,6 +45,20 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// A request body that could not be read. axum's own rejection is plain
+    /// text, which a device cannot decode; this is the CBOR error every
+    /// other failure is, with `payload_too_large` and the limit when the body
+    /// is over it.
+    pub fn body(rejection: axum::extract::rejection::BytesRejection, limit: usize) -> ApiError {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge(format!("the body is over the {limit}-byte limit of this route"))
+        } else {
+            ApiError::BadRequest(rejection.body_text())
+        }
+    }
+}
+
 impl From<crate::storage::StorageError> for ApiError {
     fn from(e: crate::storage::StorageError) -> Self {
         match e {

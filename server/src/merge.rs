@@ -70,15 +70,36 @@ fn skeleton_hash(kind: &str) -> Option<ChangeHash> {
 }
 
 pub async fn apply_upload(state: &AppState, who: &Principal, up: &DocUpload) -> Result<UploadResult, ApiError> {
+    let _one_at_a_time = state.doc_locks.lock(&up.doc_id).await;
     let outcome = merge(state, who, up).await;
     Ok(match outcome {
         Ok((heads, missing)) => UploadResult { doc_id: up.doc_id.clone(), status: UploadStatus::Accepted, heads, missing },
         Err(Err(api)) => return Err(api),
         Err(Ok(Refused(reason))) => {
             tracing::info!(doc = %up.doc_id, device = %who.device_id, %reason, "upload refused");
-            UploadResult { doc_id: up.doc_id.clone(), status: UploadStatus::Rejected { reason }, heads: vec![], missing: vec![] }
+            // The device rolls its copy back to the server's. Some of the
+            // refused changes may be ones the server already holds (an
+            // earlier upload whose response was lost); the feed never sends
+            // a device its own changes, so without the server's copy the
+            // device would drop them for good and re-use their sequence
+            // numbers, and every later edit of the document would be refused.
+            let (heads, missing) = server_copy(state, who, up).await?;
+            UploadResult { doc_id: up.doc_id.clone(), status: UploadStatus::Rejected { reason }, heads, missing }
         }
     })
+}
+
+/// The server's heads and whole saved copy of an upload's document, when
+/// the uploader may see it; nothing otherwise (a hidden document stays
+/// indistinguishable from a missing one).
+async fn server_copy(state: &AppState, who: &Principal, up: &DocUpload) -> Result<(Vec<String>, Vec<u8>), ApiError> {
+    match state.storage.document(&up.doc_id).await? {
+        Some(s) if s.kind == up.kind && who.scope.contains(&s.site_id, &s.area) => {
+            let mut doc = AutoCommit::load(&s.snapshot).map_err(|e| ApiError::Internal(format!("stored document: {e}")))?;
+            Ok((heads_to_hex(&doc.get_heads()), s.snapshot))
+        }
+        _ => Ok((vec![], vec![])),
+    }
 }
 
 type MergeResult = Result<(Vec<String>, Vec<u8>), Result<Refused, ApiError>>;

@@ -13,6 +13,42 @@ pub struct AppState {
     pub blobs: Arc<dyn BlobStore>,
     pub limiter: Arc<RateLimiter>,
     pub limits: Limits,
+    pub doc_locks: Arc<DocLocks>,
+}
+
+/// One merge at a time per document within this process. Commits are a
+/// compare-and-swap, which stays correct across processes; serialising here
+/// keeps many devices editing one inspection from redoing each other's
+/// merges until they give up.
+#[derive(Default)]
+pub struct DocLocks {
+    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl DocLocks {
+    pub async fn lock(&self, id: &str) -> DocGuard<'_> {
+        let lock = self.locks.lock().unwrap_or_else(|p| p.into_inner()).entry(id.to_string()).or_default().clone();
+        let guard = lock.clone().lock_owned().await;
+        DocGuard { locks: self, id: id.to_string(), lock, _guard: guard }
+    }
+}
+
+pub struct DocGuard<'a> {
+    locks: &'a DocLocks,
+    id: String,
+    lock: Arc<tokio::sync::Mutex<()>>,
+    _guard: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl Drop for DocGuard<'_> {
+    fn drop(&mut self) {
+        let mut locks = self.locks.locks.lock().unwrap_or_else(|p| p.into_inner());
+        // Forget the entry when nobody else holds or awaits it (the map's
+        // copy, this guard's `lock`, and the guard's own are all there is).
+        if Arc::strong_count(&self.lock) <= 3 {
+            locks.remove(&self.id);
+        }
+    }
 }
 
 /// Sizes that bound what one request may cost the server.

@@ -7,11 +7,13 @@ use crate::storage::Principal;
 use crate::{feed, merge};
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
 use axum::http::header;
 use axum::response::IntoResponse;
 use redline_core::sync::wire::{self, PROTOCOL_VERSION, ReferenceData, SyncRequest, SyncResponse};
 
-pub async fn sync(State(state): State<AppState>, who: Principal, body: Bytes) -> Result<impl IntoResponse, ApiError> {
+pub async fn sync(State(state): State<AppState>, who: Principal, body: Result<Bytes, BytesRejection>) -> Result<impl IntoResponse, ApiError> {
+    let body = body.map_err(|e| ApiError::body(e, state.limits.sync_body))?;
     let req: SyncRequest = wire::decode(&body).map_err(ApiError::BadRequest)?;
     if req.protocol != PROTOCOL_VERSION {
         return Err(ApiError::UnsupportedProtocol(req.protocol, PROTOCOL_VERSION));

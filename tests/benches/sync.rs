@@ -119,8 +119,15 @@ async fn naive_sync(http: &reqwest::Client, base: &str, local: &[(String, Vec<u8
     NaiveRun { round_trips: trips, bytes, secs: start.elapsed().as_secs_f64() }
 }
 
+/// The server as deployed: production limits (4 MB pages), not the test
+/// harness's small pages.
+async fn production_server(backend: Backend) -> Option<TestServer> {
+    let options = redline_tests::Options { limits: redline_server::state::Limits::default(), rate: (1000.0, 1000.0) };
+    TestServer::start_with(backend, options).await
+}
+
 async fn first_and_incremental() {
-    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let server = production_server(Backend::Sqlite).await.unwrap();
     let a = server.device("insp-1").await;
     a.sync().await;
     let started = Instant::now();
@@ -209,34 +216,59 @@ fn futures_lite<F: std::future::Future>(f: F) -> F::Output {
     tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(f))
 }
 
+/// 200 devices in 20 communities: each community's safety assistants (10
+/// devices) share 5 self-inspections and each adds 5 of its own, offline;
+/// then all 200 sync at once. Every device sees its own community only, as
+/// an assistant's scope is. Then everyone syncs again, and every device of a
+/// community must hold identical documents.
 async fn many_devices(backend: Backend, devices: usize) {
-    let Some(server) = TestServer::start(backend).await else { return };
-    let seed = server.device("insp-1").await;
-    seed.sync().await;
-    let shared: Vec<String> = (0..5)
-        .map(|_| seed.store.start_inspection("site-a1", InspectionKind::SpecialCampaign, "hazardous_chemicals").unwrap().id)
-        .collect();
-    seed.sync().await;
+    let Some(server) = production_server(backend).await else { return };
+    let storage = server.state.storage.clone();
+    let communities = devices / 10;
     let mut fleet = vec![];
-    for n in 0..devices {
-        let d = server.device(if n % 2 == 0 { "insp-1" } else { "insp-2" }).await;
-        d.sync().await;
-        fleet.push(Arc::new(d));
+    let mut shared: Vec<Vec<String>> = vec![];
+    for c in 0..communities {
+        let area = format!("zj/hz/xh/c{c:02}");
+        let mut site = redline_tests::sites()[0].clone();
+        site.id = format!("site-c{c:02}");
+        site.area = area.clone();
+        storage.put_site(&site).await.unwrap();
+        let user = redline_server::storage::UserRecord {
+            id: format!("asst-c{c:02}"),
+            name: format!("社区{c}安全员"),
+            role: redline_core::people::Role::CommunityAssistant,
+            scope: redline_server::storage::Scope { areas: vec![area], sites: vec![] },
+        };
+        storage.put_user(&user).await.unwrap();
+        let first = server.device(&user.id).await;
+        first.sync().await;
+        let ids: Vec<String> = (0..5)
+            .map(|_| first.store.start_inspection(&site.id, InspectionKind::SelfInspection, "hazardous_chemicals").unwrap().id)
+            .collect();
+        first.sync().await;
+        shared.push(ids);
+        fleet.push((c, Arc::new(first)));
+        for _ in 1..10 {
+            let d = server.device(&user.id).await;
+            d.sync().await;
+            fleet.push((c, Arc::new(d)));
+        }
     }
-    let t = seed.store.template("hazardous_chemicals", None).unwrap();
+    let t = fleet[0].1.store.template("hazardous_chemicals", None).unwrap();
     let items: Vec<String> = t.items().map(|(_, i)| i.id.clone()).filter(|i| i != "H26").collect();
-    for (n, d) in fleet.iter().enumerate() {
+    for (n, (c, d)) in fleet.iter().enumerate() {
         for _ in 0..5 {
-            let id = d.store.start_inspection("site-a1", InspectionKind::RoutinePatrol, "hazardous_chemicals").unwrap().id;
+            let site = format!("site-c{c:02}");
+            let id = d.store.start_inspection(&site, InspectionKind::SelfInspection, "hazardous_chemicals").unwrap().id;
             d.store.answer(&id, "H01", AnswerValue::Pass, None).unwrap();
         }
-        for id in &shared {
+        for id in &shared[*c] {
             d.store.answer(id, &items[n % items.len()], AnswerValue::Pass, Some(format!("设备{n}"))).unwrap();
         }
     }
     let start = Instant::now();
     let mut tasks = vec![];
-    for d in &fleet {
+    for (_, d) in &fleet {
         let d = d.clone();
         tasks.push(tokio::spawn(async move {
             let t0 = Instant::now();
@@ -245,32 +277,40 @@ async fn many_devices(backend: Backend, devices: usize) {
         }));
     }
     let mut lat = vec![];
-    let mut errors = 0;
+    let mut errors = vec![];
     for t in tasks {
         let (ms, r) = t.await.unwrap();
         lat.push(ms);
         match r {
             Ok(0) => {}
-            Ok(_) | Err(_) => errors += 1,
+            Ok(n) => errors.push(format!("{n} rejected")),
+            Err(e) => errors.push(e.to_string()),
         }
     }
     let wall = start.elapsed().as_secs_f64();
-    // A second round brings everyone the others' edits; then all agree.
-    for d in &fleet {
+    for (_, d) in &fleet {
         d.sync().await;
     }
-    let reference: Vec<_> = shared.iter().map(|id| fleet[0].store.inspection(id).unwrap()).collect();
-    let converged = fleet.iter().all(|d| shared.iter().zip(&reference).all(|(id, r)| &d.store.inspection(id).unwrap() == r));
+    let converged = fleet.iter().all(|(c, d)| {
+        let reference = &fleet.iter().find(|(c2, _)| c2 == c).unwrap().1;
+        let mine = d.store.inspections(&InspectionQuery { limit: Some(1000), ..Default::default() }).unwrap();
+        let theirs = reference.store.inspections(&InspectionQuery { limit: Some(1000), ..Default::default() }).unwrap();
+        mine.len() == 55 && mine.len() == theirs.len() && shared[*c].iter().all(|id| d.store.inspection(id).unwrap() == reference.store.inspection(id).unwrap())
+    });
     lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let pct = |p: f64| lat[((lat.len() - 1) as f64 * p).round() as usize];
     println!(
-        "{devices} devices syncing at once ({backend:?}): errors {errors}, {:.0} syncs/s ({} documents up in {:.2} s), latency p50 {:.0} ms p99 {:.0} ms, converged: {converged}",
+        "{devices} devices syncing at once ({backend:?}): errors {}, {:.1} syncs/s ({} documents up, each device receiving its community's, in {:.2} s), latency p50 {:.0} ms p99 {:.0} ms; after one more round every community converged: {converged}",
+        errors.len(),
         devices as f64 / wall,
         devices * 10,
         wall,
         pct(0.5),
         pct(0.99)
     );
+    if !errors.is_empty() {
+        println!("  first errors: {:?}", &errors[..errors.len().min(3)]);
+    }
 }
 
 /// A photo as the capture pipeline stores it: 2048 x 1536 JPEG of texture.
@@ -285,7 +325,7 @@ fn processed_photo(seed: u32) -> Vec<u8> {
 }
 
 async fn photo_upload() {
-    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let server = production_server(Backend::Sqlite).await.unwrap();
     let d = server.device("insp-1").await;
     d.sync().await;
     let i = d.store.start_inspection("site-a1", InspectionKind::RoutinePatrol, "hazardous_chemicals").unwrap();

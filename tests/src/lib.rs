@@ -160,6 +160,7 @@ impl TestServer {
             blobs,
             limiter: Arc::new(RateLimiter::new(options.rate.0, options.rate.1)),
             limits: options.limits,
+            doc_locks: Default::default(),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
@@ -241,7 +242,7 @@ impl Device {
     /// (also for servers running in another process).
     pub async fn register(storage: &dyn Storage, url: &str, user: &str) -> Device {
         let token = register_device(storage, user).await.expect("register device");
-        let u = users().into_iter().find(|u| u.id == user).expect("known user");
+        let u = storage.users().await.expect("users").into_iter().find(|u| u.id == user).expect("known user");
         let dir = tempfile::tempdir().expect("temp dir");
         let identity = Identity { user_id: u.id.clone(), name: u.name.clone(), role: u.role, device_id: token.device_id.clone() };
         let store = Store::open(dir.path().join("phone.db"), identity).expect("store");
@@ -381,4 +382,87 @@ pub fn passed_inspection(store: &Store, site: &str) -> String {
     let i = store.start_inspection(site, InspectionKind::RoutinePatrol, "hazardous_chemicals").expect("start");
     pass_all(store, &i.id, &[]);
     i.id
+}
+
+/// A server in a child process, so a test can SIGKILL it mid-request and
+/// restart it on the same storage: the test binary itself, re-run as its
+/// one ignored test whose body is [`serve_child_from_env`].
+pub struct ChildServer {
+    pub url: String,
+    child: std::process::Child,
+}
+
+const CHILD_DB: &str = "REDLINE_CHILD_DB";
+const CHILD_BLOBS: &str = "REDLINE_CHILD_BLOBS";
+const CHILD_ADDR: &str = "REDLINE_CHILD_ADDR";
+const CHILD_READY: &str = "redline-child-ready";
+
+impl ChildServer {
+    /// Starts `test` (the ignored child test of the calling binary) serving
+    /// the SQLite file `db` with blobs in `blobs`; returns once it listens.
+    pub fn start(test: &str, db: &std::path::Path, blobs: &std::path::Path) -> ChildServer {
+        use std::io::BufRead;
+        let addr_file = db.with_extension(format!("addr-{}", uuid::Uuid::new_v4().simple()));
+        let mut child = std::process::Command::new(std::env::current_exe().expect("test binary"))
+            .args(["--ignored", "--exact", test, "--nocapture", "--test-threads=1"])
+            .env(CHILD_DB, db)
+            .env(CHILD_BLOBS, blobs)
+            .env(CHILD_ADDR, &addr_file)
+            // The child exits when this pipe closes: it never outlives the test.
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start child server");
+        // A blocking read of the child's output until it says it listens:
+        // no polling, no sleeps.
+        let mut lines = std::io::BufReader::new(child.stdout.take().expect("child stdout")).lines();
+        loop {
+            match lines.next() {
+                // libtest prints `test <name> ... ` on the same line first.
+                Some(Ok(line)) if line.ends_with(CHILD_READY) => break,
+                Some(Ok(_)) => continue,
+                _ => panic!("child server exited before listening: {:?}", child.wait()),
+            }
+        }
+        std::thread::spawn(move || lines.for_each(drop));
+        let addr = std::fs::read_to_string(&addr_file).expect("child wrote its address");
+        ChildServer { url: format!("http://{}", addr.trim()), child }
+    }
+
+    /// SIGKILL: no shutdown, no flushing, exactly a crash.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ChildServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// The body of a binary's ignored child test: when started by
+/// [`ChildServer::start`], serves until killed; otherwise (someone ran the
+/// ignored tests) returns at once.
+pub fn serve_child_from_env(limits: Limits) {
+    let (Some(db), Some(blobs), Some(addr_file)) = (std::env::var_os(CHILD_DB), std::env::var_os(CHILD_BLOBS), std::env::var_os(CHILD_ADDR)) else {
+        return;
+    };
+    std::thread::spawn(|| {
+        let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut vec![]);
+        std::process::exit(0);
+    });
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    rt.block_on(async move {
+        let storage = Arc::new(SqliteStorage::open(std::path::Path::new(&db)).expect("sqlite"));
+        let blobs = Arc::new(redline_server::blobs::FsBlobStore::open(PathBuf::from(blobs)).expect("blobs"));
+        let state = AppState { storage, blobs, limiter: Arc::new(RateLimiter::new(1000.0, 1000.0)), limits, doc_locks: Default::default() };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let tmp = PathBuf::from(&addr_file).with_extension("tmp");
+        std::fs::write(&tmp, listener.local_addr().expect("addr").to_string()).expect("write address");
+        std::fs::rename(&tmp, &addr_file).expect("publish address");
+        println!("{CHILD_READY}");
+        redline_server::app::serve(listener, state, std::future::pending()).await.expect("serve");
+    });
 }

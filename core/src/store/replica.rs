@@ -150,8 +150,19 @@ impl Store {
                             let _ = kind;
                         }
                         UploadStatus::Rejected { reason } => {
-                            let (_, kind, doc) = docs.remove(pos);
-                            if let Some(kept) = quarantine(&tx, id, kind, doc, reason, now)? {
+                            let (_, kind, mut doc) = docs.remove(pos);
+                            // Roll back to the server's copy when it came with
+                            // the refusal: changes it already holds (an upload
+                            // whose response was lost) stay, and only what it
+                            // lacks is quarantined. Otherwise back to the last
+                            // acknowledged heads.
+                            if !result.missing.is_empty() {
+                                doc.load_incremental(&result.missing).map_err(|e| Error::Refused(format!("server sent a bad document: {e}")))?;
+                            }
+                            let server_heads = heads_from_hex(&result.heads).map_err(Error::Refused)?;
+                            let server_heads = (!server_heads.is_empty() && server_heads.iter().all(|h| doc.get_change_by_hash(h).is_some()))
+                                .then_some(server_heads);
+                            if let Some(kept) = quarantine(&tx, id, kind, doc, reason, now, server_heads)? {
                                 docs.push((id.clone(), kind, kept));
                             } else {
                                 remove_document(&tx, id, kind)?;
@@ -230,11 +241,23 @@ fn note(changed: &mut StoreChange, id: &str, kind: DocKind) {
 }
 
 /// Moves every local change the server has not accepted into quarantine and
-/// rolls the document back to what the server holds. Returns the rolled
-/// back document, or `None` when the server holds nothing of it.
-fn quarantine(tx: &Transaction<'_>, id: &str, kind: DocKind, mut doc: AutoCommit, reason: &str, now: i64) -> Result<Option<AutoCommit>> {
-    let synced: String = tx.query_row("SELECT synced_heads FROM documents WHERE id = ?1", [id], |r| r.get(0))?;
-    let heads = heads_parse(&synced);
+/// rolls the document back to what the server holds: `server_heads` when
+/// the server sent its copy (already merged into `doc`), else the last
+/// acknowledged heads. Returns the rolled back document, or `None` when the
+/// server holds nothing of it.
+fn quarantine(
+    tx: &Transaction<'_>,
+    id: &str,
+    kind: DocKind,
+    mut doc: AutoCommit,
+    reason: &str,
+    now: i64,
+    server_heads: Option<Vec<automerge::ChangeHash>>,
+) -> Result<Option<AutoCommit>> {
+    let heads = match server_heads {
+        Some(heads) => heads,
+        None => heads_parse(&tx.query_row("SELECT synced_heads FROM documents WHERE id = ?1", [id], |r| r.get::<_, String>(0))?),
+    };
     let changes = doc.save_after(&heads);
     tx.execute(
         "INSERT INTO quarantine (doc_id, kind, changes, reason, at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -246,8 +269,9 @@ fn quarantine(tx: &Transaction<'_>, id: &str, kind: DocKind, mut doc: AutoCommit
     let mut kept = doc.fork_at(&heads)?;
     tx.execute("DELETE FROM document_changes WHERE doc_id = ?1", [id])?;
     tx.execute(
-        "UPDATE documents SET snapshot = ?2, change_count = 0, synced_version = local_version, updated_at = ?3 WHERE id = ?1",
-        params![id, kept.save(), now],
+        "UPDATE documents SET snapshot = ?2, change_count = 0, synced_version = local_version, updated_at = ?3, synced_heads = ?4
+         WHERE id = ?1",
+        params![id, kept.save(), now, heads_text(&heads)],
     )?;
     Ok(Some(kept))
 }

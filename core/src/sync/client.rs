@@ -85,7 +85,8 @@ impl SyncClient {
                     let status = r.status();
                     let body = r.bytes().await.unwrap_or_default();
                     let message = wire::decode::<wire::ErrorBody>(&body).map(|e| e.message).unwrap_or_else(|_| status.to_string());
-                    let retryable = status.is_server_error() || status.as_u16() == 429 || status.as_u16() == 408;
+                    // 409 on a sync means the document was too busy to merge: retry.
+                    let retryable = status.is_server_error() || matches!(status.as_u16(), 408 | 409 | 429);
                     match status.as_u16() {
                         401 | 403 => return Err(Error::NotAllowed(message)),
                         404 => return Err(Error::NotFound(message)),

@@ -4,7 +4,7 @@
 //! up front, so an honest device never has an upload refused.
 
 use crate::hazard::{Hazard, Refusal, fold_with_refusals};
-use crate::inspection::{Inspection, InspectionKind, InspectionStatus, SignerRole};
+use crate::inspection::{Answer, Inspection, InspectionKind, InspectionStatus, SignerRole};
 use crate::people::Role;
 use std::collections::BTreeSet;
 
@@ -42,12 +42,52 @@ pub fn check_inspection(before: Option<&Inspection>, after: &Inspection, who: &U
     let empty = Inspection { conflicts: vec![], ..after.clone() };
     let b = before.unwrap_or(&empty);
     let mut changed_targets = BTreeSet::new();
+    // A value one of the stored conflict at `path` already holds: settling a
+    // conflict writes such a value again, which keeps its author's work as
+    // it was recorded (still a change, for the amendment rule below).
+    let was_in_conflict = |path: String, a: &Answer| {
+        before.and_then(|b| b.conflicts.iter().find(|c| c.path == path)).is_some_and(|c| {
+            c.values.iter().any(|v| serde_json::from_str::<Answer>(&v.value).is_ok_and(|old| old == *a))
+        })
+    };
     for (item, a) in &after.answers {
         if before.is_none_or(|b| b.answers.get(item) != Some(a)) {
-            if a.by.user_id != who.user_id {
+            if a.by.user_id != who.user_id && !was_in_conflict(format!("answers/{item}"), a) {
                 return refuse(format!("answer {item} is attributed to {}, not the uploader", a.by.user_id));
             }
             changed_targets.insert(format!("answer {item}"));
+        }
+    }
+    // The app never deletes an answer or a finding: a missing one was
+    // removed by hand, which would rewrite the record without a trace.
+    if let Some(b) = before {
+        if let Some(item) = b.answers.keys().find(|k| !after.answers.contains_key(*k)) {
+            return refuse(format!("answer {item} cannot be removed"));
+        }
+        if let Some(id) = b.findings.keys().find(|k| !after.findings.contains_key(*k)) {
+            return refuse(format!("finding {id} cannot be removed"));
+        }
+    }
+    // A write concurrent with the stored value leaves a conflict, and when
+    // it loses it is not the value `after` shows: checking winners only
+    // would let it in unseen (even onto a submitted inspection). A conflict
+    // that differs from the one stored means this upload wrote that key.
+    for c in &after.conflicts {
+        let old = before.and_then(|b| b.conflicts.iter().find(|o| o.path == c.path));
+        if old == Some(c) {
+            continue;
+        }
+        if let Some(item) = c.path.strip_prefix("answers/") {
+            for v in c.values.iter().filter(|v| old.is_none_or(|o| !o.values.contains(v))) {
+                let a: Answer = serde_json::from_str(&v.value).map_err(|e| format!("answer {item}: {e}"))?;
+                let stored = before.and_then(|b| b.answers.get(item)) == Some(&a);
+                if !stored && a.by.user_id != who.user_id {
+                    return refuse(format!("answer {item} is attributed to {}, not the uploader", a.by.user_id));
+                }
+            }
+            changed_targets.insert(format!("answer {item}"));
+        } else if let Some(id) = c.path.strip_prefix("findings/").and_then(|rest| rest.split('/').next()) {
+            changed_targets.insert(format!("finding {id}"));
         }
     }
     for (id, f) in &after.findings {

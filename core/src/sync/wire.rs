@@ -67,9 +67,12 @@ pub struct UploadResult {
     pub doc_id: String,
     #[serde(flatten)]
     pub status: UploadStatus,
-    /// The server's heads for the document after the merge.
+    /// The server's heads for the document after the merge; for a refused
+    /// upload, its heads as they stand (empty when it holds none).
     pub heads: Vec<String>,
-    /// Changes the device lacks (from other devices), as change chunks.
+    /// Changes the device lacks (from other devices), as change chunks; for
+    /// a refused upload, the server's whole saved document, so the device
+    /// can roll back to exactly it (empty when it holds none).
     #[serde(with = "serde_bytes")]
     pub missing: Vec<u8>,
 }
