@@ -24,3 +24,10 @@ fi
 
 echo "== Rust tests"
 cargo test --workspace --no-fail-fast 2>&1
+
+# ---- Mobile bindings ---------------------------------------------------------
+# redline-ffi's generated Python, Kotlin (JVM) and Swift (Linux chroot)
+# bindings, each running the inspection flow against the real library.
+# Installs kotlinc, JNA and the Swift chroot on first use (cached).
+echo "== Binding tests (Python, Kotlin, Swift)"
+./scripts/test-bindings.sh

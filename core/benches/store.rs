@@ -13,7 +13,7 @@
 //! The 1,000-inspection store is built once under the target directory and
 //! reused.
 
-use redline_core::doc::{HazardDoc, InspectionDoc, NewFinding};
+use redline_core::doc::{InspectionDoc, NewFinding};
 use redline_core::inspection::{AnswerValue, Grade, InspectionHeader, InspectionKind, PhotoOwner};
 use redline_core::people::{Identity, Person, Role};
 use redline_core::site::Site;
@@ -270,7 +270,6 @@ fn document_size() {
     println!("finished inspection, 60 answers + 20 findings");
     println!("  saved automerge document: {} bytes (the same inspection as plain JSON: {} bytes)", bytes.len(), json.len());
     println!("  load + read into the app's model: median {m:.3} ms  p99 {p99:.3} ms (200 runs)");
-    let _ = HazardDoc::skeleton("unused");
 }
 
 fn main() {

@@ -115,7 +115,7 @@ fn crash_child() {
         let roll = rng.below(100);
         // A new inspection every NEW_INSPECTION_EVERY rounds (~240 edits),
         // so documents get long enough to be compacted again and again.
-        let start_new = n == 0 && round % NEW_INSPECTION_EVERY == 0;
+        let start_new = n == 0 && round.is_multiple_of(NEW_INSPECTION_EVERY);
         let id = match &current {
             Some(id) if !start_new => id.clone(),
             _ => {

@@ -521,7 +521,7 @@ fn failed_items_need_a_finding_and_the_photos_the_template_asks_for() {
     set(&mut i, "G01", AnswerValue::Fail); // photo_on_fail
     set(&mut i, "M02", AnswerValue::Fail); // no photo needed
     let s = i.summary(&t);
-    assert_eq!(s.failed_without_finding, vec!["M01", "M02", "G01"].iter().map(|s| s.to_string()).collect::<Vec<_>>());
+    assert_eq!(s.failed_without_finding, ["M01", "M02", "G01"].iter().map(|s| s.to_string()).collect::<Vec<_>>());
     assert_eq!(s.missing_photos, vec!["M01".to_string(), "G01".to_string()]);
 
     // A finding on M01 with a photo on the finding covers both lists for M01.

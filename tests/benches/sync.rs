@@ -30,7 +30,7 @@ const DOCS: usize = 1000;
 
 /// A finished inspection: every item answered with a note, three findings.
 fn fill(d: &Device, n: usize) -> String {
-    let site = if n % 2 == 0 { "site-a1" } else { "site-b1" };
+    let site = if n.is_multiple_of(2) { "site-a1" } else { "site-b1" };
     let i = d.store.start_inspection(site, InspectionKind::RoutinePatrol, "hazardous_chemicals").unwrap();
     let t = d.store.template("hazardous_chemicals", None).unwrap();
     for (_, item) in t.items() {

@@ -258,11 +258,10 @@ impl InspectionDoc {
                 grade = Grade::Major;
             }
         }
-        if let Some(deadline) = f.deadline {
-            if deadline < Date::in_china(self.header()?.started_at) {
+        if let Some(deadline) = f.deadline
+            && deadline < Date::in_china(self.header()?.started_at) {
                 return Err(invalid(format!("deadline {deadline} is before the inspection")));
             }
-        }
         Ok(grade)
     }
 
@@ -302,21 +301,18 @@ impl InspectionDoc {
             .findings
             .remove(id)
             .ok_or_else(|| Error::NotFound(format!("finding {id}")))?;
-        if patch.grade == Some(Grade::General) {
-            if let Some(item) = current.item_id.as_deref().and_then(|i| template.item(i)) {
-                if item.major_hazard == MajorHazard::Yes {
+        if patch.grade == Some(Grade::General)
+            && let Some(item) = current.item_id.as_deref().and_then(|i| template.item(i))
+                && item.major_hazard == MajorHazard::Yes {
                     return Err(invalid(format!(
                         "item {} is a major hazard by standard; its grade cannot be lowered",
                         item.id
                     )));
                 }
-            }
-        }
-        if let Some(deadline) = patch.deadline {
-            if deadline < Date::in_china(self.header()?.started_at) {
+        if let Some(deadline) = patch.deadline
+            && deadline < Date::in_china(self.header()?.started_at) {
                 return Err(invalid(format!("deadline {deadline} is before the inspection")));
             }
-        }
         Ok(())
     }
 
@@ -368,11 +364,10 @@ impl InspectionDoc {
             SignerRole::Enterprise => "enterprise".to_string(),
         };
         let signatures = self.map("signatures")?;
-        if let Some(existing) = get_json::<Signature>(&self.doc, &signatures, &key).map_err(corrupt(&self.id))? {
-            if existing.by.user_id != who.user_id {
+        if let Some(existing) = get_json::<Signature>(&self.doc, &signatures, &key).map_err(corrupt(&self.id))?
+            && existing.by.user_id != who.user_id {
                 return Err(Error::NotAllowed(format!("{key} was signed by {}", existing.by.name)));
             }
-        }
         put_json(&mut self.doc, &signatures, &key, &sig)?;
         self.touch(who)?;
         super::commit(&mut self.doc, at);

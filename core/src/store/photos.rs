@@ -159,11 +159,10 @@ impl Store {
             photos.extend(self.hazard(id)?.photos.into_values());
         }
         for p in photos {
-            if let Some(t) = p.thumb_hash {
-                if !self.blobs.contains(&t) && !out.contains(&t) {
+            if let Some(t) = p.thumb_hash
+                && !self.blobs.contains(&t) && !out.contains(&t) {
                     out.push(t);
                 }
-            }
         }
         Ok(out)
     }

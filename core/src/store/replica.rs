@@ -134,7 +134,7 @@ impl Store {
                     let Some(pos) = docs.iter().position(|(d, _, _)| d == id) else { continue };
                     match &result.status {
                         UploadStatus::Accepted => {
-                            let (_, kind, doc) = &mut docs[pos];
+                            let doc = &mut docs[pos].2;
                             if !result.missing.is_empty() {
                                 doc.load_incremental(&result.missing).map_err(|e| Error::Refused(format!("server sent bad changes: {e}")))?;
                                 documents::append(&tx, id, doc, now, Origin::Server)?;
@@ -147,7 +147,6 @@ impl Store {
                                 "UPDATE documents SET synced_version = MAX(synced_version, ?2) WHERE id = ?1",
                                 params![id, pending.local_version],
                             )?;
-                            let _ = kind;
                         }
                         UploadStatus::Rejected { reason } => {
                             let (_, kind, mut doc) = docs.remove(pos);
@@ -169,7 +168,7 @@ impl Store {
                             }
                         }
                     }
-                    note(&mut changed, id, docs.iter().find(|(d, _, _)| d == id).map(|(_, k, _)| *k).unwrap_or(DocKind::Inspection));
+                    note(&mut changed, id, kind_of(&pending.upload.kind)?);
                 }
                 let mut resync = false;
                 for data in &response.docs {

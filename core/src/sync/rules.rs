@@ -121,11 +121,10 @@ pub fn check_inspection(before: Option<&Inspection>, after: &Inspection, who: &U
         if was_submitted {
             return refuse(format!("signature {key} cannot change after submit"));
         }
-        if let Some(old) = old {
-            if old.by.user_id != who.user_id {
+        if let Some(old) = old
+            && old.by.user_id != who.user_id {
                 return refuse(format!("signature {key} belongs to {}", old.by.user_id));
             }
-        }
         let own_slot = match sig.role {
             SignerRole::Inspector => *key == format!("inspector:{}", who.user_id),
             SignerRole::Enterprise => key == "enterprise",

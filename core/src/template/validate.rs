@@ -89,11 +89,10 @@ fn check_answer(id: &str, answer: &AnswerType) -> Result<(), TemplateError> {
                     return Err(item_err(id, "answer.min/max", "bounds must be finite numbers"));
                 }
             }
-            if let (Some(lo), Some(hi)) = (min, max) {
-                if lo > hi {
+            if let (Some(lo), Some(hi)) = (min, max)
+                && lo > hi {
                     return Err(item_err(id, "answer.min", format!("min {lo} is above max {hi}")));
                 }
-            }
         }
         AnswerType::Choice { options, .. } => {
             if options.len() < 2 {

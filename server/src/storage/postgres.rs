@@ -105,7 +105,7 @@ impl Storage for PgStorage {
             &[&u.id, &u.name, &u.role.as_str(), &scope],
         )
         .await?;
-        bump_reference(&**c).await
+        bump_reference(&c).await
     }
 
     async fn users(&self) -> StorageResult<Vec<UserRecord>> {
@@ -155,7 +155,7 @@ impl Storage for PgStorage {
             &[&site.id, &site.area, &json],
         )
         .await?;
-        bump_reference(&**c).await
+        bump_reference(&c).await
     }
 
     async fn site(&self, id: &str) -> StorageResult<Option<Site>> {
@@ -173,7 +173,7 @@ impl Storage for PgStorage {
     async fn put_template(&self, id: &str, version: u32, json: &str) -> StorageResult<()> {
         let c = self.client().await?;
         c.execute("INSERT INTO templates (id, version, json) VALUES ($1, $2, $3)", &[&id, &(version as i32), &json]).await?;
-        bump_reference(&**c).await
+        bump_reference(&c).await
     }
 
     async fn templates(&self) -> StorageResult<Vec<String>> {

@@ -1,0 +1,197 @@
+//! The one error type the apps see, and the guard every exported call runs
+//! in.
+//!
+//! The core has two layers of error ([`redline_core::Error`] with the
+//! detail, [`ErrorKind`] with what an app can do about it). Apps branch on
+//! the kind, so [`RedlineError`] has one variant per kind and carries the
+//! core's message as `detail` for logs and developer screens.
+//!
+//! A panic must never unwind into Kotlin or Swift (it would abort the app or,
+//! through uniffi's own net, surface as an untyped internal error). [`guard`]
+//! turns it into [`RedlineError::Internal`] instead, so the caller gets a
+//! typed error it already handles.
+
+use crate::logging;
+use redline_core::ErrorKind;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// An error an app can act on. Each variant is one thing the app can do:
+/// show "not found", ask the user to fix an input, explain a refusal,
+/// reload after a concurrent change, retry later, ignore a cancellation, or
+/// report a fault.
+#[derive(Debug, Clone, PartialEq, uniffi::Error)]
+pub enum RedlineError {
+    /// The thing does not exist, or lies outside the user's scope.
+    NotFound {
+        /// The core's message: what failed and why, for logs and developers.
+        detail: String,
+    },
+    /// The input is wrong (unknown option, bad date, missing field); the
+    /// detail says what and why and can be shown to the user.
+    InvalidInput {
+        /// What is wrong with the input; fit to show the user.
+        detail: String,
+    },
+    /// The user's role or the record's state forbids it (e.g. editing a
+    /// submitted inspection, an assistant closing a major hazard).
+    NotAllowed {
+        /// Why it is refused; fit to show the user.
+        detail: String,
+    },
+    /// Someone changed it concurrently: read it again, then retry.
+    Conflict {
+        /// The core's message: what failed and why, for logs and developers.
+        detail: String,
+    },
+    /// The network failed; `retryable` says whether trying again later may
+    /// succeed.
+    Network {
+        /// The core's message: what failed and why, for logs and developers.
+        detail: String,
+        /// Whether the same call may succeed later.
+        retryable: bool,
+    },
+    /// The local database or files failed (disk full, damaged file, a
+    /// database written by a newer app version).
+    Storage {
+        /// The core's message: what failed and why, for logs and developers.
+        detail: String,
+    },
+    /// The caller cancelled the operation (e.g. a sync); nothing half-done
+    /// was kept. Usually not worth showing.
+    Cancelled {
+        /// The core's message: what failed and why, for logs and developers.
+        detail: String,
+    },
+    /// A fault in Redline itself (a bug). The call did not complete; the
+    /// store stays usable. Worth reporting with the detail.
+    Internal {
+        /// What went wrong (a panic message); include it in bug reports.
+        detail: String,
+    },
+}
+
+impl RedlineError {
+    /// Shorthand for the most common conversion error of records.
+    pub(crate) fn invalid(detail: impl Into<String>) -> RedlineError {
+        RedlineError::InvalidInput { detail: detail.into() }
+    }
+
+    /// The detail text, whatever the variant.
+    pub fn detail(&self) -> &str {
+        match self {
+            RedlineError::NotFound { detail }
+            | RedlineError::InvalidInput { detail }
+            | RedlineError::NotAllowed { detail }
+            | RedlineError::Conflict { detail }
+            | RedlineError::Network { detail, .. }
+            | RedlineError::Storage { detail }
+            | RedlineError::Cancelled { detail }
+            | RedlineError::Internal { detail } => detail,
+        }
+    }
+}
+
+impl std::fmt::Display for RedlineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = match self {
+            RedlineError::NotFound { .. } => "not found",
+            RedlineError::InvalidInput { .. } => "invalid input",
+            RedlineError::NotAllowed { .. } => "not allowed",
+            RedlineError::Conflict { .. } => "conflict",
+            RedlineError::Network { .. } => "network",
+            RedlineError::Storage { .. } => "storage",
+            RedlineError::Cancelled { .. } => "cancelled",
+            RedlineError::Internal { .. } => "internal error",
+        };
+        write!(f, "{what}: {}", self.detail())
+    }
+}
+
+impl std::error::Error for RedlineError {}
+
+impl From<redline_core::Error> for RedlineError {
+    fn from(e: redline_core::Error) -> RedlineError {
+        // The variant follows the kind (what the app can do); the detail is
+        // the core's full message (what a developer needs).
+        let detail = e.to_string();
+        match e.kind() {
+            ErrorKind::NotFound => RedlineError::NotFound { detail },
+            ErrorKind::InvalidInput => RedlineError::InvalidInput { detail },
+            ErrorKind::NotAllowed => RedlineError::NotAllowed { detail },
+            ErrorKind::Conflict => RedlineError::Conflict { detail },
+            ErrorKind::Network => RedlineError::Network { detail, retryable: e.is_retryable() },
+            ErrorKind::Storage => RedlineError::Storage { detail },
+            ErrorKind::Cancelled => RedlineError::Cancelled { detail },
+        }
+    }
+}
+
+/// The result type of every exported call.
+pub type FfiResult<T> = Result<T, RedlineError>;
+
+/// Runs the body of exported call `call`: a panic becomes
+/// [`RedlineError::Internal`], and every error is logged once here so the
+/// methods themselves stay one-line delegations.
+///
+/// `AssertUnwindSafe` is sound here because nothing the closure borrows is
+/// left half-updated by a panic: the core's store recovers its mutex and
+/// SQLite rolls back an unfinished transaction.
+pub(crate) fn guard<T>(call: &'static str, body: impl FnOnce() -> FfiResult<T>) -> FfiResult<T> {
+    let outcome = catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|payload| {
+        let detail = format!("{call} panicked: {}", panic_message(payload.as_ref()));
+        Err(RedlineError::Internal { detail })
+    });
+    log_failure(call, &outcome);
+    outcome
+}
+
+/// Logs a failed call once, at a level that says whether it is a fault.
+/// Shared by [`guard`] and the async calls of `runtime`, which catch panics
+/// through tokio's task boundary instead of `catch_unwind`.
+pub(crate) fn log_failure<T>(call: &'static str, outcome: &FfiResult<T>) {
+    if let Err(e) = outcome {
+        // Not-found, invalid input, a cancelled or offline sync are ordinary
+        // answers to a screen; only faults deserve a loud log line.
+        let level = match e {
+            RedlineError::Internal { .. } | RedlineError::Storage { .. } => log::Level::Error,
+            _ => log::Level::Debug,
+        };
+        logging::emit(level, call, &e.to_string());
+    }
+}
+
+/// The text of a panic payload (`panic!` with a literal or a format).
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic without a message".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn core_kinds_map_to_variants() {
+        let e: RedlineError = redline_core::Error::NotFound("inspection x".into()).into();
+        assert_eq!(e, RedlineError::NotFound { detail: "not found: inspection x".into() });
+        let e: RedlineError = redline_core::Error::Network { detail: "timeout".into(), retryable: true }.into();
+        assert!(matches!(e, RedlineError::Network { retryable: true, .. }));
+        let e: RedlineError = redline_core::Error::SchemaTooNew { found: 9, supported: 1 }.into();
+        assert!(matches!(e, RedlineError::Storage { .. }));
+    }
+
+    #[test]
+    fn a_panic_becomes_an_internal_error() {
+        let out: FfiResult<()> = guard("probe", || panic!("boom {}", 42));
+        match out {
+            Err(RedlineError::Internal { detail }) => assert_eq!(detail, "probe panicked: boom 42"),
+            other => panic!("expected Internal, got {other:?}"),
+        }
+    }
+}
