@@ -23,9 +23,9 @@ let package = Package(
             name: "Redline",
             dependencies: ["RedlineFFI"],
             path: "Sources/Redline",
-            // The sync client verifies TLS certificates with the system trust
-            // store (rustls-platform-verifier -> Security.framework). A static
-            // library does not carry its framework dependencies, so name it.
+            // The TLS crates still reference Security.framework on Apple
+            // platforms; a static library does not carry its framework
+            // dependencies, so name it.
             linkerSettings: [.linkedFramework("Security")]
         ),
     ]
