@@ -15,7 +15,7 @@ use crate::records::checklist::{Checklist, TemplateInfo};
 use crate::records::hazard::Hazard;
 use crate::records::inspection_detail::{Inspection, InspectionSummary};
 use crate::records::lists::{HazardListItem, HazardQuery, InspectionListItem, InspectionQuery, SearchHit};
-use crate::records::reference::{Identity, Site};
+use crate::records::reference::{Colleague, Identity, Site};
 use crate::records::{parse_optional_date, try_map};
 use redline_core::store::Store;
 use redline_core::time::Date;
@@ -81,6 +81,11 @@ impl RedlineStore {
     #[uniffi::method(default(text = "", limit = 50))]
     pub fn sites(&self, text: String, limit: u32) -> FfiResult<Vec<Site>> {
         guard("sites", || Ok(self.core.sites(&text, limit)?.into_iter().map(Into::into).collect()))
+    }
+
+    /// Colleagues in this device's area, by name, as of the last sync.
+    pub fn people(&self) -> FfiResult<Vec<Colleague>> {
+        guard("people", || Ok(self.core.people()?.into_iter().map(Into::into).collect()))
     }
 
     /// One site by id.

@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::header;
 use axum::response::IntoResponse;
-use redline_core::sync::wire::{self, PROTOCOL_VERSION, ReferenceData, SyncRequest, SyncResponse};
+use redline_core::sync::wire::{self, Colleague, PROTOCOL_VERSION, ReferenceData, SyncRequest, SyncResponse};
 
 pub async fn sync(State(state): State<AppState>, who: Principal, body: Result<Bytes, BytesRejection>) -> Result<impl IntoResponse, ApiError> {
     let body = body.map_err(|e| ApiError::body(e, state.limits.sync_body))?;
@@ -31,7 +31,15 @@ pub async fn sync(State(state): State<AppState>, who: Principal, body: Result<By
     let page = feed::page(&state, &who, &req.cursor, budget.max(64 << 10)).await?;
     let version = format!("{}:{}", state.storage.reference_counter().await?, who.scope.fingerprint());
     let reference = if req.reference_version != version {
-        Some(ReferenceData { version, sites: state.storage.sites_in(&who.scope).await?, templates: state.storage.templates().await? })
+        let people = state
+            .storage
+            .users()
+            .await?
+            .into_iter()
+            .filter(|u| u.scope.overlaps(&who.scope))
+            .map(|u| Colleague { user_id: u.id, name: u.name, role: u.role })
+            .collect();
+        Some(ReferenceData { version, sites: state.storage.sites_in(&who.scope).await?, templates: state.storage.templates().await?, people })
     } else {
         None
     };

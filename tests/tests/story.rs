@@ -184,6 +184,11 @@ async fn scope_keeps_communities_apart(server: TestServer) {
     let seen_b: Vec<String> = asst_b.store.inspections(&InspectionQuery::default()).unwrap().into_iter().map(|i| i.id).collect();
     assert_eq!(seen_b, vec![in_b.id.clone()]);
     assert_eq!(asst_a.store.sites("", 10).unwrap().iter().map(|s| s.id.as_str()).collect::<Vec<_>>(), vec!["site-a1", "site-a2"]);
+    // Colleagues come down by name: district staff and A's own assistant,
+    // never the other community's.
+    let people: Vec<String> = asst_a.store.people().unwrap().into_iter().map(|p| p.user_id).collect();
+    assert!(people.contains(&"insp-1".to_string()) && people.contains(&"asst-a".to_string()), "{people:?}");
+    assert!(!people.contains(&"asst-b".to_string()), "{people:?}");
 
     // B's photo does not exist for A: the same answer as a missing one.
     let err = asst_a.client.fetch_blob(&asst_a.store, &photo.hash, &CancellationToken::new()).await.unwrap_err();

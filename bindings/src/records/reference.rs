@@ -193,3 +193,21 @@ pub struct VersionInfo {
     /// Version of the sync protocol this build speaks.
     pub protocol: u32,
 }
+
+/// A colleague in this device's area (from the last sync): whom screens can
+/// name and pick as a co-inspector offline.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Colleague {
+    /// Their user id.
+    pub user_id: String,
+    /// Their name as shown.
+    pub name: String,
+    /// Their role.
+    pub role: Role,
+}
+
+impl From<redline_core::sync::wire::Colleague> for Colleague {
+    fn from(c: redline_core::sync::wire::Colleague) -> Colleague {
+        Colleague { user_id: c.user_id, name: c.name, role: c.role.into() }
+    }
+}

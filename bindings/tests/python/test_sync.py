@@ -81,6 +81,8 @@ def test_first_sync_brings_the_region_with_progress(day):
     assert result.rejected == [] and result.blobs_uploaded == 0
     assert a.site(SITE).name == SITE_NAME
     assert all(s.area.startswith("zj/hz/xh") for s in a.sites())  # the district: Zhang's scope
+    names = {p.user_id: p.role for p in a.people()}  # colleagues came down with the sites
+    assert names["supervisor-li"] == Role.SUPERVISOR and "inspector-zhang" in names
 
     class Broken(SyncProgressListener):
         def on_progress(self, progress):

@@ -7,7 +7,7 @@ use super::documents::{self, DocKind, Origin, heads_parse, heads_text};
 use super::{Inner, Store, StoreChange, index};
 use crate::doc::{HazardDoc, InspectionDoc};
 use crate::error::{Error, Result};
-use crate::sync::wire::{DocData, DocUpload, ReferenceData, SyncResponse, UploadStatus, heads_from_hex};
+use crate::sync::wire::{Colleague, DocData, DocUpload, ReferenceData, SyncResponse, UploadStatus, heads_from_hex};
 use crate::template::Template;
 use crate::time::now_millis;
 use automerge::AutoCommit;
@@ -207,6 +207,20 @@ impl Store {
         Ok(changed)
     }
 
+    /// Colleagues in this device's area, by name (from the last sync).
+    pub fn people(&self) -> Result<Vec<Colleague>> {
+        let g = self.lock();
+        let mut stmt = g.conn.prepare_cached("SELECT user_id, name, role FROM people ORDER BY name")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
+        let mut out = vec![];
+        for row in rows {
+            let (user_id, name, role) = row?;
+            let role = crate::people::Role::parse(&role).ok_or_else(|| Error::CorruptDocument { id: "people".into(), detail: format!("role {role}") })?;
+            out.push(Colleague { user_id, name, role });
+        }
+        Ok(out)
+    }
+
     /// Change sets the server refused, newest first.
     pub fn quarantine(&self) -> Result<Vec<QuarantinedChange>> {
         let g = self.lock();
@@ -334,6 +348,10 @@ fn apply_reference(tx: &Transaction<'_>, r: &ReferenceData) -> Result<Vec<Templa
             "INSERT OR REPLACE INTO sites (id, name, area, json) VALUES (?1, ?2, ?3, ?4)",
             params![s.id, s.name, s.area, serde_json::to_string(s).expect("serialisable")],
         )?;
+    }
+    tx.execute("DELETE FROM people", [])?;
+    for p in &r.people {
+        tx.execute("INSERT OR REPLACE INTO people (user_id, name, role) VALUES (?1, ?2, ?3)", params![p.user_id, p.name, p.role.as_str()])?;
     }
     for json in &r.templates {
         let t = Template::from_json(json)?;

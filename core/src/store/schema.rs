@@ -123,6 +123,13 @@ const MIGRATIONS: &[&str] = &[
         at INTEGER NOT NULL
     );
 
+    -- Colleagues in the device's area (reference data from the server).
+    CREATE TABLE people (
+        user_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL
+    ) WITHOUT ROWID;
+
     CREATE TABLE templates (
         id TEXT NOT NULL,
         version INTEGER NOT NULL,

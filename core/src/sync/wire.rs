@@ -94,6 +94,18 @@ pub struct ReferenceData {
     pub sites: Vec<Site>,
     /// Published template versions, as template JSON.
     pub templates: Vec<String>,
+    /// The people working in the device's area (replaces what it had), so
+    /// screens can name colleagues and pick a co-inspector offline.
+    #[serde(default)]
+    pub people: Vec<Colleague>,
+}
+
+/// A user as other devices see them: name and role, never their scope.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Colleague {
+    pub user_id: String,
+    pub name: String,
+    pub role: crate::people::Role,
 }
 
 /// The body of every error response.

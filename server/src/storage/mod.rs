@@ -60,6 +60,14 @@ impl Scope {
             || self.areas.iter().any(|p| p.is_empty() || area == p || area.starts_with(&format!("{p}/")))
     }
 
+    /// Whether two scopes share any area (one's prefix covers the other's).
+    /// Site-only scopes overlap an area scope through the sites they list
+    /// only when the caller knows the sites' areas, so they count by sites.
+    pub fn overlaps(&self, other: &Scope) -> bool {
+        let nested = |a: &str, b: &str| a.is_empty() || b.is_empty() || a == b || b.starts_with(&format!("{a}/")) || a.starts_with(&format!("{b}/"));
+        self.areas.iter().any(|a| other.areas.iter().any(|b| nested(a, b))) || self.sites.iter().any(|s| other.sites.contains(s))
+    }
+
     /// A short stable digest; part of cursors, so a scope change restarts a
     /// device's feed from a full snapshot.
     pub fn fingerprint(&self) -> String {
