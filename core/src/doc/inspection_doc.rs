@@ -8,15 +8,14 @@
 //! (actor hex -> person). Keyed maps, never lists, so concurrent additions
 //! merge.
 
-use super::codec::{self, Authors, Malformed, get_json, put_json, to_json};
+use super::codec::{self, Malformed, get_json, put_json, to_json};
 use crate::error::{Error, Result};
 use crate::inspection::*;
-use crate::people::{Identity, Person, Role};
+use crate::people::{Identity, Role};
 use crate::site::GeoPoint;
 use crate::template::{MajorHazard, Template};
 use crate::time::{Date, Millis};
 use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, transaction::Transactable};
-use std::collections::BTreeMap;
 
 const MAPS: &[&str] = &[
     "inspectors",
@@ -27,7 +26,7 @@ const MAPS: &[&str] = &[
     "amendments",
     "actors",
 ];
-const FINDING_FIELDS: &[&str] = &[
+pub(super) const FINDING_FIELDS: &[&str] = &[
     "id",
     "item_id",
     "description",
@@ -62,7 +61,7 @@ fn corrupt(id: &str) -> impl Fn(Malformed) -> Error + '_ {
     }
 }
 
-fn invalid(msg: impl Into<String>) -> Error {
+pub(super) fn invalid(msg: impl Into<String>) -> Error {
     Error::InvalidInput(msg.into())
 }
 
@@ -121,7 +120,7 @@ impl InspectionDoc {
         &mut self.doc
     }
 
-    fn map(&self, key: &str) -> Result<ObjId> {
+    pub(super) fn map(&self, key: &str) -> Result<ObjId> {
         codec::object(&self.doc, &ROOT, key, ObjType::Map).map_err(corrupt(&self.id))
     }
 
@@ -142,7 +141,7 @@ impl InspectionDoc {
     }
 
     /// Registers the editing device and adds its user to the inspectors.
-    fn touch(&mut self, who: &Identity) -> Result<()> {
+    pub(super) fn touch(&mut self, who: &Identity) -> Result<()> {
         let actors = self.map("actors")?;
         codec::register_actor(&mut self.doc, &actors, &who.person())?;
         let inspectors = self.map("inspectors")?;
@@ -172,7 +171,7 @@ impl InspectionDoc {
         Ok(header)
     }
 
-    fn put_answer(
+    pub(super) fn put_answer(
         &mut self,
         template: &Template,
         who: &Identity,
@@ -265,7 +264,7 @@ impl InspectionDoc {
         Ok(grade)
     }
 
-    fn patch_finding(&mut self, who: &Identity, id: &str, patch: &FindingPatch) -> Result<()> {
+    pub(super) fn patch_finding(&mut self, who: &Identity, id: &str, patch: &FindingPatch) -> Result<()> {
         let findings = self.map("findings")?;
         let obj = match self.doc.get(&findings, id)? {
             Some((automerge::Value::Object(ObjType::Map), obj)) => obj,
@@ -295,7 +294,7 @@ impl InspectionDoc {
         self.touch(who)
     }
 
-    fn check_patch(&self, template: &Template, id: &str, patch: &FindingPatch) -> Result<()> {
+    pub(super) fn check_patch(&self, template: &Template, id: &str, patch: &FindingPatch) -> Result<()> {
         let current = self
             .read()?
             .findings
@@ -416,112 +415,6 @@ impl InspectionDoc {
         self.read()
     }
 
-    fn amendment(&mut self, who: &Identity, reason: &str, target: String, at: Millis) -> Result<()> {
-        if self.status()? != InspectionStatus::Submitted {
-            return Err(invalid(
-                "only a submitted inspection is amended; edit the draft directly",
-            ));
-        }
-        if reason.trim().is_empty() {
-            return Err(invalid("an amendment needs a reason"));
-        }
-        let id = uuid::Uuid::new_v4().to_string();
-        let amendments = self.map("amendments")?;
-        put_json(
-            &mut self.doc,
-            &amendments,
-            &id,
-            &Amendment {
-                id: id.clone(),
-                reason: reason.into(),
-                target,
-                by: who.person(),
-                at,
-            },
-        )?;
-        Ok(())
-    }
-
-    /// Changes an answer of a submitted inspection, kept in its history.
-    pub fn amend_answer(
-        &mut self,
-        template: &Template,
-        who: &Identity,
-        item_id: &str,
-        value: AnswerValue,
-        note: Option<String>,
-        reason: &str,
-        at: Millis,
-    ) -> Result<()> {
-        if !who.role.is_official() {
-            return Err(Error::NotAllowed(
-                "amendments are made by inspectors or supervisors".into(),
-            ));
-        }
-        self.amendment(who, reason, format!("answer {item_id}"), at)?;
-        if let Err(e) = self.put_answer(template, who, item_id, value, note, at) {
-            self.doc.rollback();
-            return Err(e);
-        }
-        super::commit(&mut self.doc, at);
-        Ok(())
-    }
-
-    /// Changes a finding of a submitted inspection, kept in its history.
-    pub fn amend_finding(
-        &mut self,
-        template: &Template,
-        who: &Identity,
-        id: &str,
-        patch: &FindingPatch,
-        reason: &str,
-        at: Millis,
-    ) -> Result<()> {
-        if !who.role.is_official() {
-            return Err(Error::NotAllowed(
-                "amendments are made by inspectors or supervisors".into(),
-            ));
-        }
-        self.check_patch(template, id, patch)?;
-        self.amendment(who, reason, format!("finding {id}"), at)?;
-        if let Err(e) = self.patch_finding(who, id, patch) {
-            self.doc.rollback();
-            return Err(e);
-        }
-        super::commit(&mut self.doc, at);
-        Ok(())
-    }
-
-    /// Settles a conflict at `path` (as listed in [`Inspection::conflicts`])
-    /// by writing the chosen value again, after all the competing ones.
-    pub fn resolve_conflict(&mut self, who: &Identity, path: &str, chosen: &str, at: Millis) -> Result<()> {
-        let conflict = self.read()?.conflicts.into_iter().find(|c| c.path == path);
-        let Some(conflict) = conflict else {
-            return Err(Error::NotFound(format!("conflict at {path}")));
-        };
-        if !conflict.values.iter().any(|v| v.value == chosen) {
-            return Err(invalid("the chosen value is not one of the conflicting values"));
-        }
-        let parts: Vec<&str> = path.split('/').collect();
-        let (obj, key) = match parts.as_slice() {
-            [root_key] => (ROOT, *root_key),
-            ["findings", id, field] => {
-                let findings = self.map("findings")?;
-                let (_, obj) = self
-                    .doc
-                    .get(&findings, *id)?
-                    .ok_or_else(|| Error::NotFound(format!("finding {id}")))?;
-                (obj, *field)
-            }
-            [map, key] => (self.map(map)?, *key),
-            _ => return Err(invalid(format!("unknown path {path}"))),
-        };
-        self.doc.put(&obj, key, chosen)?;
-        self.touch(who)?;
-        super::commit(&mut self.doc, at);
-        Ok(())
-    }
-
     /// Folds the document into the read model, with its conflicts.
     pub fn read(&self) -> Result<Inspection> {
         Self::read_from(&self.id, &self.doc)
@@ -530,7 +423,7 @@ impl InspectionDoc {
     /// Reads any automerge document laid out as a inspection (the server
     /// reads its copies this way without wrapping them).
     pub fn read_from(id: &str, doc: &AutoCommit) -> Result<Inspection> {
-        read_inner(id, doc).map_err(corrupt(id))
+        super::inspection_read::read(id, doc).map_err(corrupt(id))
     }
 
     /// Wraps an automerge document (e.g. one the server loaded).
@@ -543,74 +436,5 @@ impl InspectionDoc {
 
     pub fn into_automerge(self) -> AutoCommit {
         self.doc
-    }
-}
-
-fn read_inner(id: &str, d: &AutoCommit) -> Result<Inspection, Malformed> {
-    {
-        let map = |k: &str| codec::object(d, &ROOT, k, ObjType::Map);
-        let authors = Authors::read(d, &map("actors")?)?;
-        let mut conflicts = vec![];
-        for key in ["header", "status", "location"] {
-            conflicts.extend(codec::conflict_at(d, &ROOT, key, key.to_string(), &authors)?);
-        }
-        let header = get_json(d, &ROOT, "header")?.ok_or_else(|| Malformed("header is missing".into()))?;
-
-        let records = |name: &str, conflicts: &mut Vec<Conflict>| codec::entries(d, &map(name)?, name, &authors, conflicts);
-        let mut answers = BTreeMap::new();
-        for (k, text) in records("answers", &mut conflicts)? {
-            answers.insert(k.clone(), codec::decode::<Answer>(&k, &text)?);
-        }
-        let mut inspectors = vec![];
-        for (k, text) in records("inspectors", &mut conflicts)? {
-            inspectors.push(codec::decode::<Person>(&k, &text)?);
-        }
-        let mut signatures = BTreeMap::new();
-        for (k, text) in records("signatures", &mut conflicts)? {
-            signatures.insert(k.clone(), codec::decode::<Signature>(&k, &text)?);
-        }
-        let mut photos = BTreeMap::new();
-        for (k, text) in records("photos", &mut conflicts)? {
-            photos.insert(k.clone(), codec::decode::<PhotoRef>(&k, &text)?);
-        }
-        let mut amendments = vec![];
-        for (k, text) in records("amendments", &mut conflicts)? {
-            amendments.push(codec::decode::<Amendment>(&k, &text)?);
-        }
-        amendments.sort_by(|a: &Amendment, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
-
-        let findings_obj = map("findings")?;
-        let mut findings = BTreeMap::new();
-        for id in d.keys(&findings_obj) {
-            let obj = codec::object(d, &findings_obj, &id, ObjType::Map)?;
-            let mut json = serde_json::Map::new();
-            for (field, text) in codec::entries(d, &obj, &format!("findings/{id}"), &authors, &mut conflicts)? {
-                if FINDING_FIELDS.contains(&field.as_str()) {
-                    json.insert(field.clone(), codec::decode(&field, &text)?);
-                }
-            }
-            let finding: Finding =
-                serde_json::from_value(json.into()).map_err(|e| Malformed(format!("finding {id}: {e}")))?;
-            findings.insert(id, finding);
-        }
-        let status = match codec::get_string(d, &ROOT, "status")?.as_deref() {
-            Some("submitted") => InspectionStatus::Submitted,
-            _ => InspectionStatus::Draft,
-        };
-        Ok(Inspection {
-            id: id.to_string(),
-            header,
-            inspectors,
-            location: get_json(d, &ROOT, "location")?,
-            finished_at: codec::get_i64(d, &ROOT, "finished_at")?,
-            status,
-            submitted_by: get_json(d, &ROOT, "submitted_by")?,
-            answers,
-            findings,
-            signatures,
-            photos,
-            amendments,
-            conflicts,
-        })
     }
 }

@@ -11,6 +11,8 @@
 pub mod codec;
 mod hazard_doc;
 mod inspection_doc;
+mod inspection_history;
+mod inspection_read;
 
 pub use hazard_doc::HazardDoc;
 pub use inspection_doc::{InspectionDoc, NewFinding};
