@@ -60,13 +60,18 @@ fn photo_blobs<'a>(photos: impl Iterator<Item = &'a redline_core::inspection::Ph
 
 /// The skeleton change every document of `kind` starts with; the one change
 /// in a document that no device's actor made.
+/// Computed once: it never changes, and every upload needs it.
 fn skeleton_hash(kind: &str) -> Option<ChangeHash> {
-    let mut doc = match kind {
-        "inspection" => InspectionDoc::skeleton("").into_automerge(),
-        "hazard" => HazardDoc::skeleton("").into_automerge(),
-        _ => return None,
-    };
-    doc.get_heads().first().copied()
+    static HASHES: std::sync::OnceLock<[ChangeHash; 2]> = std::sync::OnceLock::new();
+    let [inspection, hazard] = HASHES.get_or_init(|| {
+        let head = |mut doc: AutoCommit| doc.get_heads()[0];
+        [head(InspectionDoc::skeleton("").into_automerge()), head(HazardDoc::skeleton("").into_automerge())]
+    });
+    match kind {
+        "inspection" => Some(*inspection),
+        "hazard" => Some(*hazard),
+        _ => None,
+    }
 }
 
 pub async fn apply_upload(state: &AppState, who: &Principal, up: &DocUpload) -> Result<UploadResult, ApiError> {

@@ -162,7 +162,7 @@ impl Store {
     /// document scan), then records them on the inspection. Camera photos go
     /// through `capture_photo` instead.
     pub fn attach_photo(&self, id: &str, owner: PhotoOwner, bytes: &[u8], meta: PhotoMeta) -> Result<PhotoRef> {
-        let photo = self.store_photo(owner, bytes, meta)?;
+        let photo = self.store_photo(owner, bytes, meta, "photo")?;
         self.record_photo(id, &photo)?;
         Ok(photo)
     }
@@ -185,33 +185,36 @@ impl Store {
         Ok(())
     }
 
+    /// Records a blob file that is now in the folder. Storing the same bytes
+    /// again (a re-capture, or a fetch after eviction) marks it present again
+    /// and never forgets that the server already holds it.
+    pub(super) fn record_blob(&self, hash: &str, size: usize, role: &str, uploaded: bool) -> Result<()> {
+        self.lock().conn.execute(
+            "INSERT INTO blobs (hash, size, created_at, uploaded, role, present, last_used) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?3)
+             ON CONFLICT (hash) DO UPDATE SET present = 1, last_used = excluded.last_used, uploaded = MAX(uploaded, excluded.uploaded)",
+            rusqlite::params![hash, size as i64, now_millis(), uploaded, role],
+        )?;
+        Ok(())
+    }
+
     /// Keeps a blob fetched from the server, after checking it is what its
-    /// hash says.
-    /// `thumbnail` marks it as one (never evicted).
+    /// hash says. `thumbnail` marks it as one (never evicted).
     pub fn put_downloaded_blob(&self, hash: &str, bytes: &[u8], thumbnail: bool) -> Result<()> {
         if super::sha256_hex(bytes) != hash {
             return Err(Error::Refused(format!("blob {hash} arrived with other content")));
         }
         self.blobs.put(bytes)?;
-        let now = now_millis();
-        self.lock().conn.execute(
-            "INSERT INTO blobs (hash, size, created_at, uploaded, role, present, last_used) VALUES (?1, ?2, ?3, 1, ?4, 1, ?3)
-             ON CONFLICT (hash) DO UPDATE SET present = 1, last_used = ?3",
-            rusqlite::params![hash, bytes.len() as i64, now, if thumbnail { "thumbnail" } else { "photo" }],
-        )?;
-        Ok(())
+        self.record_blob(hash, bytes.len(), if thumbnail { "thumbnail" } else { "photo" }, true)
     }
 
-    fn store_photo(&self, owner: PhotoOwner, bytes: &[u8], meta: PhotoMeta) -> Result<PhotoRef> {
+    /// Stores bytes as a blob of `role` (photo or signature) durably.
+    fn store_photo(&self, owner: PhotoOwner, bytes: &[u8], meta: PhotoMeta, role: &str) -> Result<PhotoRef> {
         if bytes.is_empty() {
             return Err(Error::InvalidInput("the photo is empty".into()));
         }
         let hash = self.blobs.put(bytes)?;
         let now = now_millis();
-        self.lock().conn.execute(
-            "INSERT OR IGNORE INTO blobs (hash, size, created_at) VALUES (?1, ?2, ?3)",
-            rusqlite::params![hash, bytes.len() as i64, now],
-        )?;
+        self.record_blob(&hash, bytes.len(), role, false)?;
         Ok(PhotoRef {
             hash,
             thumb_hash: None,
@@ -227,8 +230,7 @@ impl Store {
 
     /// Signs with a drawn signature image.
     pub fn sign(&self, id: &str, signer_name: &str, role: SignerRole, image: &[u8]) -> Result<()> {
-        let hash = self.store_photo(PhotoOwner::Answer(String::new()), image, PhotoMeta::default())?.hash;
-        self.lock().conn.execute("UPDATE blobs SET role = 'signature' WHERE hash = ?1", [&hash])?;
+        let hash = self.store_photo(PhotoOwner::Answer(String::new()), image, PhotoMeta::default(), "signature")?.hash;
         let sig = Signature { signer_name: signer_name.trim().into(), role, image_hash: hash, by: self.identity.person(), at: now_millis() };
         self.edit_inspection(id, |d, _| d.sign(&self.identity, sig, now_millis()))
     }
@@ -316,7 +318,7 @@ impl Store {
     pub fn transition(&self, id: &str, action: Action, note: &str, evidence: &[(Vec<u8>, PhotoMeta)]) -> Result<Hazard> {
         let mut photos = vec![];
         for (bytes, meta) in evidence {
-            photos.push(self.store_photo(PhotoOwner::Transition(String::new()), bytes, meta.clone())?);
+            photos.push(self.store_photo(PhotoOwner::Transition(String::new()), bytes, meta.clone(), "photo")?);
         }
         self.transition_with_photos(id, action, note, &photos)
     }

@@ -9,7 +9,6 @@ use crate::inspection::{PhotoOwner, PhotoRef};
 use crate::photo::{PhotoOptions, ProcessedPhoto, Watermark, WatermarkFont, process};
 use crate::site::GeoPoint;
 use crate::time::now_millis;
-use rusqlite::params;
 
 /// How a camera photo is processed before it is stored.
 #[derive(Clone, Debug)]
@@ -72,17 +71,9 @@ impl Store {
     pub(crate) fn store_processed(&self, p: &ProcessedPhoto, owner: PhotoOwner) -> Result<PhotoRef> {
         let hash = self.blobs.put(&p.jpeg)?;
         let thumb = self.blobs.put(&p.thumbnail)?;
+        self.record_blob(&hash, p.jpeg.len(), "photo", false)?;
+        self.record_blob(&thumb, p.thumbnail.len(), "thumbnail", false)?;
         let now = now_millis();
-        {
-            let g = self.lock();
-            for (h, size, role) in [(&hash, p.jpeg.len(), "photo"), (&thumb, p.thumbnail.len(), "thumbnail")] {
-                g.conn.execute(
-                    "INSERT INTO blobs (hash, size, created_at, role, last_used) VALUES (?1, ?2, ?3, ?4, ?3)
-                     ON CONFLICT (hash) DO UPDATE SET present = 1",
-                    params![h, size as i64, now, role],
-                )?;
-            }
-        }
         Ok(PhotoRef {
             hash,
             thumb_hash: Some(thumb),

@@ -125,7 +125,11 @@ impl SyncClient {
             if cancel.is_cancelled() {
                 return Err(cancelled());
             }
-            let sent = batch(store.pending_uploads(UPLOAD_DOCS)?);
+            let pending = store.pending_uploads(UPLOAD_DOCS)?;
+            let available = pending.len();
+            let sent = batch(pending);
+            // More waits when this request could not carry all of it.
+            let more_up = available == UPLOAD_DOCS as usize || sent.len() < available;
             let (cursor, reference_version) = store.sync_position()?;
             let request = SyncRequest {
                 protocol: PROTOCOL_VERSION,
@@ -162,7 +166,6 @@ impl SyncClient {
             if let Some(l) = listener {
                 l.on_progress(&report.progress);
             }
-            let more_up = store.pending_uploads(1)?.iter().any(|p| !sent.iter().any(|s| s.upload.doc_id == p.upload.doc_id));
             if !response.more && !more_up {
                 break;
             }
