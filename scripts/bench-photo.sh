@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks the photo capture pipeline (redline-core `photo::process`)
+# Benchmarks the photo capture pipeline (redline-device `photo::process`)
 # against Pillow doing the same work on the same 12 MP JPEG: every run in a
 # fresh process, peak RSS from wait4. Results go to BENCHMARKS.md by hand
 # ("Photos: capture pipeline").
@@ -26,4 +26,4 @@ fi
 
 # Only the photo feature: the benchmark needs no SQLite store.
 REDLINE_BENCH_PYTHON="$VENV/bin/python" \
-    cargo bench -p redline-core --no-default-features --features photos --bench photo -- "$@"
+    cargo bench -p redline-device --no-default-features --features photos --bench photo -- "$@"

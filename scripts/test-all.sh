@@ -13,6 +13,17 @@ if [ ! -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then
     apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei
 fi
 
+# ---- Habits ---------------------------------------------------------------------
+# Formatting and lints first: they fail in seconds, the suites take minutes.
+echo "== cargo fmt --check, clippy -D warnings"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings 2>&1
+# The server alone, so its lean dependency set is what gets built, not the
+# union the workspace resolves; and the crate boundaries the layout exists for.
+echo "== redline-server on its own; crate boundaries"
+cargo build -p redline-server 2>&1
+./scripts/check-deps.sh
+
 # The PostgreSQL tests give every server its own schema (t_<uuid>) in the
 # database `test`; drop those left by earlier runs so they never pile up
 # (one statement each: one transaction for hundreds would run out of locks).
@@ -21,6 +32,11 @@ if command -v psql >/dev/null && psql -h 127.0.0.1 -U postgres -d test -Atc "SEL
         "SELECT format('DROP SCHEMA %I CASCADE;', nspname) FROM pg_namespace WHERE nspname LIKE 't\\_%'" \
         | psql -h 127.0.0.1 -U postgres -d test -q >/dev/null 2>&1 || true
 fi
+
+# tests/tests/conformance.rs runs a Node.js client written from the protocol
+# documents; its npm dependencies are pinned in tests/conformance/package-lock.json.
+echo "== npm dependencies of the conformance client"
+npm ci --prefix tests/conformance --no-audit --no-fund --loglevel=error >/dev/null
 
 echo "== Rust tests"
 cargo test --workspace --no-fail-fast 2>&1

@@ -9,8 +9,8 @@
 //! fsync), `inspection` (read a full inspection record), `version_info`
 //! (nothing but the call itself, timed in batches of 1,000).
 
-use redline_core::inspection::{AnswerValue as CoreAnswer, InspectionKind as CoreKind};
-use redline_core::people::{Identity as CoreIdentity, Role as CoreRole};
+use redline_device::inspection::{AnswerValue as CoreAnswer, InspectionKind as CoreKind};
+use redline_device::people::{Identity as CoreIdentity, Role as CoreRole};
 use redline_ffi::records::inspection::{AnswerValue, InspectionKind};
 use redline_ffi::records::reference::{Identity, Role, Site, SiteCategory};
 use redline_ffi::{RedlineStore, version_info};
@@ -84,14 +84,9 @@ fn main() {
     };
 
     // The core, called directly.
-    let core = redline_core::store::Store::open(
+    let core = redline_device::store::Store::open(
         dir.path().join("core.db"),
-        CoreIdentity {
-            user_id: "bench".into(),
-            name: "Bench".into(),
-            role: CoreRole::Inspector,
-            device_id: "bench-core".into(),
-        },
+        CoreIdentity { user_id: "bench".into(), name: "Bench".into(), role: CoreRole::Inspector, device_id: "bench-core".into() },
     )
     .expect("open core store");
     core.put_sites(&[site.clone().into()]).expect("sites");
@@ -115,19 +110,11 @@ fn main() {
     // The FFI crate's API from Rust: conversions and guard, no boundary.
     let store = RedlineStore::open(
         dir.path().join("ffi.db").to_string_lossy().into_owned(),
-        Identity {
-            user_id: "bench".into(),
-            name: "Bench".into(),
-            role: Role::Inspector,
-            device_id: "bench-ffi".into(),
-        },
+        Identity { user_id: "bench".into(), name: "Bench".into(), role: Role::Inspector, device_id: "bench-ffi".into() },
     )
     .expect("open ffi store");
     store.put_sites(vec![site]).expect("sites");
-    let id = store
-        .start_inspection("site-boiler".into(), InspectionKind::SpecialCampaign, TEMPLATE.into())
-        .expect("start")
-        .id;
+    let id = store.start_inspection("site-boiler".into(), InspectionKind::SpecialCampaign, TEMPLATE.into()).expect("start").id;
     report(
         "rust-ffi-api",
         "answer",

@@ -20,12 +20,7 @@ use crate::store::RedlineStore;
 impl RedlineStore {
     /// Starts an inspection of `site_id` against the newest version of
     /// checklist `template_id`.
-    pub fn start_inspection(
-        &self,
-        site_id: String,
-        kind: InspectionKind,
-        template_id: String,
-    ) -> FfiResult<Inspection> {
+    pub fn start_inspection(&self, site_id: String, kind: InspectionKind, template_id: String) -> FfiResult<Inspection> {
         guard("start_inspection", || Ok(self.core.start_inspection(&site_id, kind.into(), &template_id)?.into()))
     }
 
@@ -38,13 +33,7 @@ impl RedlineStore {
     /// Answers checklist item `item_id` (replacing an earlier answer). The
     /// value must fit the item's answer type.
     #[uniffi::method(default(note = None))]
-    pub fn answer(
-        &self,
-        inspection_id: String,
-        item_id: String,
-        value: AnswerValue,
-        note: Option<String>,
-    ) -> FfiResult<()> {
+    pub fn answer(&self, inspection_id: String, item_id: String, value: AnswerValue, note: Option<String>) -> FfiResult<()> {
         guard("answer", || Ok(self.core.answer(&inspection_id, &item_id, value.try_into()?, note)?))
     }
 
@@ -60,13 +49,7 @@ impl RedlineStore {
 
     /// Stores photo `bytes` durably and attaches them to `owner` (an answer
     /// or a finding) of the inspection.
-    pub fn attach_photo(
-        &self,
-        inspection_id: String,
-        owner: PhotoOwner,
-        bytes: Vec<u8>,
-        meta: PhotoMeta,
-    ) -> FfiResult<PhotoRef> {
+    pub fn attach_photo(&self, inspection_id: String, owner: PhotoOwner, bytes: Vec<u8>, meta: PhotoMeta) -> FfiResult<PhotoRef> {
         guard("attach_photo", || Ok(self.core.attach_photo(&inspection_id, owner.into(), &bytes, meta.into())?.into()))
     }
 
@@ -100,23 +83,13 @@ impl RedlineStore {
         reason: String,
         note: Option<String>,
     ) -> FfiResult<()> {
-        guard("amend_answer", || {
-            Ok(self.core.amend_answer(&inspection_id, &item_id, value.try_into()?, note, &reason)?)
-        })
+        guard("amend_answer", || Ok(self.core.amend_answer(&inspection_id, &item_id, value.try_into()?, note, &reason)?))
     }
 
     /// Changes a finding of a submitted inspection; `reason` is kept in its
     /// history.
-    pub fn amend_finding(
-        &self,
-        inspection_id: String,
-        finding_id: String,
-        patch: FindingPatch,
-        reason: String,
-    ) -> FfiResult<()> {
-        guard("amend_finding", || {
-            Ok(self.core.amend_finding(&inspection_id, &finding_id, &patch.try_into()?, &reason)?)
-        })
+    pub fn amend_finding(&self, inspection_id: String, finding_id: String, patch: FindingPatch, reason: String) -> FfiResult<()> {
+        guard("amend_finding", || Ok(self.core.amend_finding(&inspection_id, &finding_id, &patch.try_into()?, &reason)?))
     }
 
     /// Settles a conflict at `path` by keeping `chosen`, one of the
@@ -132,18 +105,11 @@ impl RedlineStore {
     /// `NotAllowed` (role) or `InvalidInput` (state, missing evidence, bad
     /// date) with the reason.
     #[uniffi::method(default(note = "", evidence = []))]
-    pub fn transition(
-        &self,
-        hazard_id: String,
-        action: HazardAction,
-        note: String,
-        evidence: Vec<Vec<u8>>,
-    ) -> FfiResult<Hazard> {
+    pub fn transition(&self, hazard_id: String, action: HazardAction, note: String, evidence: Vec<Vec<u8>>) -> FfiResult<Hazard> {
         guard("transition", || {
             // Bytes stored as they are, stamped "now" and unplaced: the
             // pipeline that reads EXIF is `capture_evidence`.
-            let evidence: Vec<_> =
-                evidence.into_iter().map(|bytes| (bytes, redline_core::store::PhotoMeta::default())).collect();
+            let evidence: Vec<_> = evidence.into_iter().map(|bytes| (bytes, redline_device::store::PhotoMeta::default())).collect();
             Ok(self.core.transition(&hazard_id, action.try_into()?, &note, &evidence)?.into())
         })
     }

@@ -1,7 +1,7 @@
 //! The one error type the apps see, and the guard every exported call runs
 //! in.
 //!
-//! The core has two layers of error ([`redline_core::Error`] with the
+//! The core has two layers of error ([`redline_device::Error`] with the
 //! detail, [`ErrorKind`] with what an app can do about it). Apps branch on
 //! the kind, so [`RedlineError`] has one variant per kind and carries the
 //! core's message as `detail` for logs and developer screens.
@@ -12,7 +12,7 @@
 //! typed error it already handles.
 
 use crate::logging;
-use redline_core::ErrorKind;
+use redline_device::ErrorKind;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// An error an app can act on. Each variant is one thing the app can do:
@@ -110,8 +110,8 @@ impl std::fmt::Display for RedlineError {
 
 impl std::error::Error for RedlineError {}
 
-impl From<redline_core::Error> for RedlineError {
-    fn from(e: redline_core::Error) -> RedlineError {
+impl From<redline_device::Error> for RedlineError {
+    fn from(e: redline_device::Error) -> RedlineError {
         // The variant follows the kind (what the app can do); the detail is
         // the core's full message (what a developer needs).
         let detail = e.to_string();
@@ -178,11 +178,11 @@ mod tests {
 
     #[test]
     fn core_kinds_map_to_variants() {
-        let e: RedlineError = redline_core::Error::NotFound("inspection x".into()).into();
+        let e: RedlineError = redline_device::Error::NotFound("inspection x".into()).into();
         assert_eq!(e, RedlineError::NotFound { detail: "not found: inspection x".into() });
-        let e: RedlineError = redline_core::Error::Network { detail: "timeout".into(), retryable: true }.into();
+        let e: RedlineError = redline_device::Error::Network { detail: "timeout".into(), retryable: true }.into();
         assert!(matches!(e, RedlineError::Network { retryable: true, .. }));
-        let e: RedlineError = redline_core::Error::SchemaTooNew { found: 9, supported: 1 }.into();
+        let e: RedlineError = redline_device::Error::SchemaTooNew { found: 9, supported: 1 }.into();
         assert!(matches!(e, RedlineError::Storage { .. }));
     }
 

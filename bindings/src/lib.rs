@@ -4,7 +4,7 @@
 //! boundary.
 //!
 //! This is the only crate that knows uniffi. It adds no domain logic: every
-//! exported method converts records, delegates to `redline-core`, and maps
+//! exported method converts records, delegates to `redline-device`, and maps
 //! errors. One file per concern, each with its own export block:
 //!
 //! - [`store`]: the `RedlineStore` object: open, read, lists;
@@ -42,8 +42,8 @@ use records::reference::VersionInfo;
 pub fn version_info() -> VersionInfo {
     VersionInfo {
         library: env!("CARGO_PKG_VERSION").to_string(),
-        schema: redline_core::store::SCHEMA_VERSION,
+        schema: redline_device::store::SCHEMA_VERSION,
         // The wire protocol is the core's (the server speaks the same one).
-        protocol: redline_core::sync::PROTOCOL_VERSION,
+        protocol: redline_device::sync::PROTOCOL_VERSION,
     }
 }

@@ -100,12 +100,7 @@ pub fn clear_log_sink() {
 /// (`redline_ffi::submit`) so the app's log says which call failed.
 pub(crate) fn emit(level: log::Level, call: &str, message: &str) {
     if level <= log::max_level() {
-        log::logger().log(
-            &log::Record::builder()
-                .level(level)
-                .target(&format!("redline_ffi::{call}"))
-                .args(format_args!("{message}"))
-                .build(),
-        );
+        log::logger()
+            .log(&log::Record::builder().level(level).target(&format!("redline_ffi::{call}")).args(format_args!("{message}")).build());
     }
 }

@@ -9,7 +9,7 @@
 use crate::errors::panic_message;
 use crate::logging;
 use crate::records::lists::StoreChange;
-use redline_core::store::{self, StoreObserver, Subscription};
+use redline_device::store::{self, StoreObserver, Subscription};
 use std::sync::{Arc, Mutex};
 
 /// Told about every committed change (by this app, or later by sync).
@@ -60,15 +60,9 @@ impl StoreObserver for ListenerBridge {
         // The change is already committed when listeners run. A listener
         // that throws must not turn that durable write into a failed call,
         // nor keep the other listeners from hearing about it.
-        let notified = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.listener.on_change(StoreChange::from(change))
-        }));
+        let notified = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.listener.on_change(StoreChange::from(change))));
         if let Err(payload) = notified {
-            logging::emit(
-                log::Level::Error,
-                "on_change",
-                &format!("a store listener failed: {}", panic_message(payload.as_ref())),
-            );
+            logging::emit(log::Level::Error, "on_change", &format!("a store listener failed: {}", panic_message(payload.as_ref())));
         }
     }
 }

@@ -15,7 +15,7 @@ use crate::records::hazard::{Hazard, HazardAction};
 use crate::records::photos::{CaptureOptions, PhotoOwner, PhotoRef};
 use crate::runtime;
 use crate::store::RedlineStore;
-use redline_core::photo;
+use redline_device::photo;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
@@ -39,7 +39,7 @@ impl WatermarkFont {
     #[uniffi::constructor]
     pub fn from_file(path: String) -> FfiResult<Arc<WatermarkFont>> {
         guard("watermark_font_from_file", || {
-            let font = photo::WatermarkFont::from_file(&path).map_err(redline_core::Error::from)?;
+            let font = photo::WatermarkFont::from_file(&path).map_err(redline_device::Error::from)?;
             Ok(Arc::new(WatermarkFont { font }))
         })
     }
@@ -49,7 +49,7 @@ impl WatermarkFont {
     #[uniffi::constructor]
     pub fn from_bytes(bytes: Vec<u8>) -> FfiResult<Arc<WatermarkFont>> {
         guard("watermark_font_from_bytes", || {
-            let font = photo::WatermarkFont::from_bytes(bytes).map_err(redline_core::Error::from)?;
+            let font = photo::WatermarkFont::from_bytes(bytes).map_err(redline_device::Error::from)?;
             Ok(Arc::new(WatermarkFont { font }))
         })
     }
@@ -124,7 +124,7 @@ impl RedlineStore {
         photos: Vec<PhotoRef>,
     ) -> FfiResult<Hazard> {
         guard("transition_with_photos", || {
-            let photos: Vec<redline_core::inspection::PhotoRef> = photos.into_iter().map(Into::into).collect();
+            let photos: Vec<redline_device::inspection::PhotoRef> = photos.into_iter().map(Into::into).collect();
             Ok(self.core.transition_with_photos(&hazard_id, action.try_into()?, &note, &photos)?.into())
         })
     }
@@ -148,10 +148,7 @@ impl RedlineStore {
 
 /// Waits for a capture slot (see [`CAPTURE_AT_ONCE`]).
 async fn capture_turn() -> FfiResult<tokio::sync::SemaphorePermit<'static>> {
-    CAPTURE_PERMITS
-        .acquire()
-        .await
-        .map_err(|e| RedlineError::Internal { detail: format!("capture queue closed: {e}") })
+    CAPTURE_PERMITS.acquire().await.map_err(|e| RedlineError::Internal { detail: format!("capture queue closed: {e}") })
 }
 
 /// Test hook (absent from app builds): a `width` x `height` JPEG of a colour
@@ -165,9 +162,7 @@ pub fn debug_sample_jpeg(width: u32, height: u32) -> FfiResult<Vec<u8>> {
         if !(1..=4096).contains(&width) || !(1..=4096).contains(&height) {
             return Err(RedlineError::invalid(format!("{width} x {height}: sides must be 1-4096 px")));
         }
-        let img = image::RgbImage::from_fn(width, height, |x, y| {
-            image::Rgb([(x * 255 / width) as u8, (y * 255 / height) as u8, 128])
-        });
+        let img = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x * 255 / width) as u8, (y * 255 / height) as u8, 128]));
         let mut out = vec![];
         img.write_with_encoder(JpegEncoder::new_with_quality(&mut out, 90))
             .map_err(|e| RedlineError::Internal { detail: format!("encoding the sample: {e}") })?;

@@ -4,7 +4,7 @@
 //! `photos.rs`, the quarantine in `sync.rs` (further export blocks of the
 //! same object).
 //!
-//! Every method is a delegation to `redline_core::store::Store` wrapped in
+//! Every method is a delegation to `redline_device::store::Store` wrapped in
 //! [`guard`]: convert the records, call the core, convert the result. Calls
 //! block on disk I/O (milliseconds); apps call them off the UI thread.
 
@@ -17,8 +17,8 @@ use crate::records::inspection_detail::{Inspection, InspectionSummary};
 use crate::records::lists::{HazardListItem, HazardQuery, InspectionListItem, InspectionQuery, SearchHit};
 use crate::records::reference::{Colleague, Identity, Site};
 use crate::records::{parse_optional_date, try_map};
-use redline_core::store::Store;
-use redline_core::time::Date;
+use redline_device::store::Store;
+use redline_device::time::Date;
 use std::sync::Arc;
 
 /// The phone's local Redline store: checklists, sites, inspections,
@@ -72,7 +72,7 @@ impl RedlineStore {
     /// Adds or replaces sites (reference data received from the server).
     pub fn put_sites(&self, sites: Vec<Site>) -> FfiResult<()> {
         guard("put_sites", || {
-            let sites: Vec<redline_core::site::Site> = sites.into_iter().map(Into::into).collect();
+            let sites: Vec<redline_device::site::Site> = sites.into_iter().map(Into::into).collect();
             Ok(self.core.put_sites(&sites)?)
         })
     }

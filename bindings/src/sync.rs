@@ -3,7 +3,7 @@
 //! cancellation through `runtime::CancellationToken`, full photos on
 //! demand, and the quarantine of refused change sets.
 //!
-//! Every method delegates to `redline_core::sync::client::SyncClient` or
+//! Every method delegates to `redline_device::sync::client::SyncClient` or
 //! the store; the protocol, retries with backoff, the order of work
 //! (photos up first, then documents until the server has nothing more,
 //! then thumbnails down) and the mapping of HTTP statuses are the core's
@@ -17,7 +17,7 @@ use crate::records::sync::{QuarantinedChange, SyncProgress, SyncResult};
 use crate::records::try_map;
 use crate::runtime::{self, CancellationToken};
 use crate::store::RedlineStore;
-use redline_core::sync::client::{self as core, SyncClient};
+use redline_device::sync::client::{self as core, SyncClient};
 use std::sync::Arc;
 
 /// Told how a running sync is doing, after every round trip with the
@@ -38,9 +38,7 @@ struct ProgressBridge {
 
 impl core::SyncListener for ProgressBridge {
     fn on_progress(&self, progress: &core::SyncProgress) {
-        let told = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.listener.on_progress(SyncProgress::from(progress))
-        }));
+        let told = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.listener.on_progress(SyncProgress::from(progress))));
         if let Err(payload) = told {
             logging::emit(
                 log::Level::Error,
@@ -106,7 +104,7 @@ impl SyncSession {
         runtime::spawn("sync", cancel, move |token| async move {
             // Waiting for another sync of this store is cancellable too.
             let _turn = tokio::select! {
-                _ = token.cancelled() => return Err(redline_core::Error::Cancelled.into()),
+                _ = token.cancelled() => return Err(redline_device::Error::Cancelled.into()),
                 turn = store.sync_turn.lock() => turn,
             };
             let bridge = listener.map(|listener| ProgressBridge { listener });
@@ -136,10 +134,7 @@ impl SyncSession {
     #[uniffi::method(default(cancel = None))]
     pub async fn fetch_photo(&self, hash: String, cancel: Option<Arc<CancellationToken>>) -> FfiResult<Vec<u8>> {
         let (store, client) = (self.store.clone(), self.client.clone());
-        runtime::spawn("fetch_photo", cancel, move |token| async move {
-            Ok(client.fetch_blob(&store.core, &hash, &token).await?)
-        })
-        .await
+        runtime::spawn("fetch_photo", cancel, move |token| async move { Ok(client.fetch_blob(&store.core, &hash, &token).await?) }).await
     }
 }
 
@@ -173,12 +168,10 @@ mod tests {
     use crate::records::reference::{Identity, Role};
 
     fn store(dir: &tempfile::TempDir) -> Arc<RedlineStore> {
-        let identity = Identity {
-            user_id: "inspector-zhang".into(),
-            name: "张检查员".into(),
-            role: Role::Inspector,
-            device_id: "device-1".into(),
-        };
+        let identity =
+            Identity {
+                user_id: "inspector-zhang".into(), name: "张检查员".into(), role: Role::Inspector, device_id: "device-1".into()
+            };
         RedlineStore::open(dir.path().join("phone.db").to_string_lossy().into_owned(), identity).unwrap()
     }
 

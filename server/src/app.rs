@@ -1,32 +1,13 @@
-//! The HTTP surface: routes, body limits, and starting the server.
+//! Starting the server: open the configured backend and blob folder, build
+//! the shared state, and serve the API router until shut down.
 
-use crate::blobs::{self, FsBlobStore};
 use crate::config::Config;
-use crate::error::ApiError;
-use crate::state::{AppState, Limits, RateLimiter};
-use crate::storage::{PgStorage, SqliteStorage, Storage};
-use crate::{admin, sync_route};
-use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post, put};
+use redline_api::blobs::FsBlobStore;
+use redline_api::state::{AppState, Limits, RateLimiter};
+use redline_storage::Storage;
+use redline_storage_postgres::PgStorage;
+use redline_storage_sqlite::SqliteStorage;
 use std::sync::Arc;
-
-pub fn router(state: AppState) -> Router {
-    let limits = state.limits.clone();
-    Router::new()
-        .route("/v1/sync", post(sync_route::sync).layer(DefaultBodyLimit::max(limits.sync_body)))
-        .route("/v1/blobs/{hash}", get(blobs::download).put(blobs::upload_chunk).layer(DefaultBodyLimit::max(limits.blob_chunk)))
-        .route("/v1/blobs/{hash}/upload", get(blobs::upload_status))
-        .route("/v1/admin/users", post(admin::put_user))
-        .route("/v1/admin/devices", post(admin::add_device))
-        .route("/v1/admin/devices/{id}/revoke", post(admin::revoke_device))
-        .route("/v1/admin/sites", post(admin::put_site))
-        .route("/v1/admin/sites/import", post(admin::import_sites).layer(DefaultBodyLimit::max(8 << 20)))
-        .route("/v1/admin/templates", put(admin::put_template))
-        .route("/health", get(|| async { "ok" }))
-        .fallback(|| async { ApiError::NotFound })
-        .with_state(state)
-}
 
 /// Opens the configured storage: a `postgres://` URL, otherwise SQLite in
 /// the data folder.
@@ -54,8 +35,12 @@ pub async fn state(config: &Config) -> anyhow_like::Result<AppState> {
 }
 
 /// Serves until `shutdown` resolves.
-pub async fn serve(listener: tokio::net::TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, redline_api::router(state)).with_graceful_shutdown(shutdown).await
 }
 
 /// A tiny boxed error for start-up, where any failure ends the process with

@@ -1,11 +1,11 @@
 //! `redline-server`: serve (the default) or administer.
 
 use clap::Parser;
-use redline_server::admin::{import_sites_csv, publish_template, register_device};
+use redline_admin::seed::seed_if_empty;
+use redline_admin::{import_sites_csv, publish_template, register_device};
 use redline_server::app::{self, anyhow_like::Result};
 use redline_server::config::{AdminCommand, Cli, Command};
-use redline_server::seed::seed_if_empty;
-use redline_server::storage::{Scope, UserRecord};
+use redline_storage::{Scope, UserRecord};
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().collect();
@@ -14,7 +14,9 @@ fn main() -> Result<()> {
 }
 
 async fn run() -> Result<()> {
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into())).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
     let cli = Cli::parse();
     let config = cli.config;
     match cli.command.unwrap_or(Command::Serve) {
@@ -40,7 +42,7 @@ async fn run() -> Result<()> {
             let storage = app::open_storage(&config).await?;
             match cmd {
                 AdminCommand::PutUser { id, name, role, areas, sites } => {
-                    let role = redline_core::people::Role::parse(&role).ok_or("unknown role")?;
+                    let role = redline_domain::people::Role::parse(&role).ok_or("unknown role")?;
                     storage.put_user(&UserRecord { id: id.clone(), name, role, scope: Scope { areas, sites } }).await?;
                     println!("user {id} saved");
                 }

@@ -17,10 +17,10 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::routing::get;
-use redline_core::doc::NewFinding;
-use redline_core::inspection::{AnswerValue, Grade, InspectionKind};
-use redline_core::store::InspectionQuery;
-use redline_core::time::Date;
+use redline_device::doc::NewFinding;
+use redline_device::inspection::{AnswerValue, Grade, InspectionKind};
+use redline_device::store::InspectionQuery;
+use redline_device::time::Date;
 use redline_tests::{Backend, Device, TestServer};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -43,14 +43,17 @@ fn fill(d: &Device, n: usize) -> String {
     }
     for item in ["H23", "H24", "H25"] {
         d.store
-            .add_finding(&i.id, NewFinding {
-                item_id: Some(item.into()),
-                description: format!("{item} 不符合：现场台账缺失，标签不全，需限期整改"),
-                grade: Grade::General,
-                location: None,
-                deadline: Some(Date::today().add_days(30)),
-                responsible: Some("仓库主管".into()),
-            })
+            .add_finding(
+                &i.id,
+                NewFinding {
+                    item_id: Some(item.into()),
+                    description: format!("{item} 不符合：现场台账缺失，标签不全，需限期整改"),
+                    grade: Grade::General,
+                    location: None,
+                    deadline: Some(Date::today().add_days(30)),
+                    responsible: Some("仓库主管".into()),
+                },
+            )
             .unwrap();
     }
     i.id
@@ -110,10 +113,10 @@ async fn naive_sync(http: &reqwest::Client, base: &str, local: &[(String, Vec<u8
         let body = http.get(format!("{base}/docs/{id}")).send().await.unwrap().bytes().await.unwrap();
         trips += 1;
         bytes += body.len() as u64;
-        docs.push(redline_core::sync::wire::DocData { doc_id: id.to_string(), kind: "inspection".into(), bytes: body.to_vec() });
+        docs.push(redline_device::sync::wire::DocData { doc_id: id.to_string(), kind: "inspection".into(), bytes: body.to_vec() });
     }
     if let Some(d) = device {
-        let response = redline_core::sync::wire::SyncResponse { docs, ..Default::default() };
+        let response = redline_device::sync::wire::SyncResponse { docs, ..Default::default() };
         d.store.apply_sync_response(&[], &response).unwrap();
     }
     NaiveRun { round_trips: trips, bytes, secs: start.elapsed().as_secs_f64() }
@@ -122,7 +125,7 @@ async fn naive_sync(http: &reqwest::Client, base: &str, local: &[(String, Vec<u8
 /// The server as deployed: production limits (4 MB pages), not the test
 /// harness's small pages.
 async fn production_server(backend: Backend) -> Option<TestServer> {
-    let options = redline_tests::Options { limits: redline_server::state::Limits::default(), rate: (1000.0, 1000.0) };
+    let options = redline_tests::Options { limits: redline_api::state::Limits::default(), rate: (1000.0, 1000.0) };
     TestServer::start_with(backend, options).await
 }
 
@@ -196,13 +199,28 @@ async fn first_and_incremental() {
         naive_first.bytes as f64 / saved as f64,
         naive_first.secs
     );
-    println!("  ratio ours/naive: bytes {:.2}, time {:.2}", (p.bytes_up + p.bytes_down) as f64 / naive_first.bytes as f64, first_secs / naive_first.secs);
+    println!(
+        "  ratio ours/naive: bytes {:.2}, time {:.2}",
+        (p.bytes_up + p.bytes_down) as f64 / naive_first.bytes as f64,
+        first_secs / naive_first.secs
+    );
     println!("  (the publishing device's upload of all {DOCS}: {} round trips, {} up)", up.progress.round_trips, kb(up.progress.bytes_up));
     let q = &inc.progress;
     println!("incremental sync, 1 of {DOCS} documents changed on another device");
-    println!("  ours : receiving device {} round trip(s), {} bytes on the wire, {:.1} ms; sending device {} round trip(s), {} bytes", q.round_trips, q.bytes_up + q.bytes_down, inc_secs * 1e3, a_up.progress.round_trips, a_up.progress.bytes_up + a_up.progress.bytes_down);
+    println!(
+        "  ours : receiving device {} round trip(s), {} bytes on the wire, {:.1} ms; sending device {} round trip(s), {} bytes",
+        q.round_trips,
+        q.bytes_up + q.bytes_down,
+        inc_secs * 1e3,
+        a_up.progress.round_trips,
+        a_up.progress.bytes_up + a_up.progress.bytes_down
+    );
     println!("  naive: receiving device {} round trips, {}, {:.1} ms", naive_inc.round_trips, kb(naive_inc.bytes), naive_inc.secs * 1e3);
-    println!("  ratio ours/naive: bytes {:.5}, round trips {:.4}", (q.bytes_up + q.bytes_down) as f64 / naive_inc.bytes as f64, q.round_trips as f64 / naive_inc.round_trips as f64);
+    println!(
+        "  ratio ours/naive: bytes {:.5}, round trips {:.4}",
+        (q.bytes_up + q.bytes_down) as f64 / naive_inc.bytes as f64,
+        q.round_trips as f64 / naive_inc.round_trips as f64
+    );
 }
 
 fn median_size(docs: &[(String, Vec<u8>)]) -> usize {
@@ -233,11 +251,11 @@ async fn many_devices(backend: Backend, devices: usize) {
         site.id = format!("site-c{c:02}");
         site.area = area.clone();
         storage.put_site(&site).await.unwrap();
-        let user = redline_server::storage::UserRecord {
+        let user = redline_storage::UserRecord {
             id: format!("asst-c{c:02}"),
             name: format!("社区{c}安全员"),
-            role: redline_core::people::Role::CommunityAssistant,
-            scope: redline_server::storage::Scope { areas: vec![area], sites: vec![] },
+            role: redline_device::people::Role::CommunityAssistant,
+            scope: redline_storage::Scope { areas: vec![area], sites: vec![] },
         };
         storage.put_user(&user).await.unwrap();
         let first = server.device(&user.id).await;
@@ -295,7 +313,9 @@ async fn many_devices(backend: Backend, devices: usize) {
         let reference = &fleet.iter().find(|(c2, _)| c2 == c).unwrap().1;
         let mine = d.store.inspections(&InspectionQuery { limit: Some(1000), ..Default::default() }).unwrap();
         let theirs = reference.store.inspections(&InspectionQuery { limit: Some(1000), ..Default::default() }).unwrap();
-        mine.len() == 55 && mine.len() == theirs.len() && shared[*c].iter().all(|id| d.store.inspection(id).unwrap() == reference.store.inspection(id).unwrap())
+        mine.len() == 55
+            && mine.len() == theirs.len()
+            && shared[*c].iter().all(|id| d.store.inspection(id).unwrap() == reference.store.inspection(id).unwrap())
     });
     lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let pct = |p: f64| lat[((lat.len() - 1) as f64 * p).round() as usize];
@@ -334,7 +354,12 @@ async fn photo_upload() {
         let bytes = processed_photo(n);
         total += bytes.len() as u64;
         d.store
-            .attach_photo(&i.id, redline_core::inspection::PhotoOwner::Answer("H01".into()), &bytes, redline_core::store::PhotoMeta::default())
+            .attach_photo(
+                &i.id,
+                redline_device::inspection::PhotoOwner::Answer("H01".into()),
+                &bytes,
+                redline_device::store::PhotoMeta::default(),
+            )
             .unwrap();
     }
     let start = Instant::now();

@@ -14,15 +14,17 @@
 //! compare heads rather than trust what a client reports.
 
 use automerge::{AutoCommit, ChangeHash};
-use redline_core::people::{Identity, Role};
-use redline_core::site::{GeoPoint, Site};
-use redline_core::store::Store;
-use redline_core::sync::client::{SyncClient, SyncReport};
-use redline_core::sync::wire::{self, DocUpload, ErrorBody, PROTOCOL_VERSION, SyncRequest, SyncResponse};
-use redline_core::template::SiteCategory;
-use redline_server::admin::register_device;
-use redline_server::state::{AppState, Limits, RateLimiter};
-use redline_server::storage::{FeedRow, PgStorage, Scope, SqliteStorage, Storage, UserRecord};
+use redline_admin::register_device;
+use redline_api::state::{AppState, Limits, RateLimiter};
+use redline_device::people::{Identity, Role};
+use redline_device::site::{GeoPoint, Site};
+use redline_device::store::Store;
+use redline_device::sync::client::{SyncClient, SyncReport};
+use redline_device::sync::wire::{self, DocUpload, ErrorBody, PROTOCOL_VERSION, SyncRequest, SyncResponse};
+use redline_device::template::SiteCategory;
+use redline_storage::{FeedRow, Scope, Storage, UserRecord};
+use redline_storage_postgres::PgStorage;
+use redline_storage_sqlite::SqliteStorage;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -154,7 +156,7 @@ impl TestServer {
     }
 
     pub async fn serve_with(storage: Arc<dyn Storage>, dir: Arc<tempfile::TempDir>, options: Options) -> TestServer {
-        let blobs = Arc::new(redline_server::blobs::FsBlobStore::open(dir.path().join("blobs")).expect("blobs"));
+        let blobs = Arc::new(redline_api::blobs::FsBlobStore::open(dir.path().join("blobs")).expect("blobs"));
         let state = AppState {
             storage,
             blobs,
@@ -246,7 +248,13 @@ impl Device {
         let dir = tempfile::tempdir().expect("temp dir");
         let identity = Identity { user_id: u.id.clone(), name: u.name.clone(), role: u.role, device_id: token.device_id.clone() };
         let store = Store::open(dir.path().join("phone.db"), identity).expect("store");
-        Device { store: Arc::new(store), client: SyncClient::new(url, &token.token).expect("client"), token: token.token, dir: dir.path().to_path_buf(), _dir: dir }
+        Device {
+            store: Arc::new(store),
+            client: SyncClient::new(url, &token.token).expect("client"),
+            token: token.token,
+            dir: dir.path().to_path_buf(),
+            _dir: dir,
+        }
     }
 
     pub async fn sync(&self) -> SyncReport {
@@ -277,7 +285,7 @@ impl Device {
 
     /// A sync request as the client would build it now: the device's
     /// cursor and every pending upload.
-    pub fn request(&self) -> (SyncRequest, Vec<redline_core::store::PendingUpload>) {
+    pub fn request(&self) -> (SyncRequest, Vec<redline_device::store::PendingUpload>) {
         let pending = self.store.pending_uploads(500).expect("pending uploads");
         (self.request_with(pending.iter().map(|p| p.upload.clone()).collect()), pending)
     }
@@ -326,7 +334,8 @@ impl Raw {
 
     /// A request with `method` to `path`, with the device's token.
     pub async fn send(&self, method: reqwest::Method, path: &str, token: &str, body: Vec<u8>) -> (u16, Vec<u8>) {
-        let resp = self.http.request(method, format!("{}{path}", self.url)).bearer_auth(token).body(body).send().await.expect("request sent");
+        let resp =
+            self.http.request(method, format!("{}{path}", self.url)).bearer_auth(token).body(body).send().await.expect("request sent");
         let status = resp.status().as_u16();
         (status, resp.bytes().await.expect("response body").to_vec())
     }
@@ -362,14 +371,14 @@ macro_rules! on_both_backends {
 /// Answers every item of the hazardous-chemicals checklist with a pass
 /// (numbers at their minimum), except those in `skip`.
 pub fn pass_all(store: &Store, id: &str, skip: &[&str]) {
-    use redline_core::inspection::AnswerValue;
+    use redline_device::inspection::AnswerValue;
     let t = store.template("hazardous_chemicals", None).expect("built-in template");
     for (_, item) in t.items() {
         if skip.contains(&item.id.as_str()) {
             continue;
         }
         let v = match &item.answer {
-            redline_core::template::AnswerType::Number { min, .. } => AnswerValue::Number(min.unwrap_or(0.0)),
+            redline_device::template::AnswerType::Number { min, .. } => AnswerValue::Number(min.unwrap_or(0.0)),
             _ => AnswerValue::Pass,
         };
         store.answer(id, &item.id, v, None).expect("answer");
@@ -378,7 +387,7 @@ pub fn pass_all(store: &Store, id: &str, skip: &[&str]) {
 
 /// A fully passed hazardous-chemicals inspection of `site`, not submitted.
 pub fn passed_inspection(store: &Store, site: &str) -> String {
-    use redline_core::inspection::InspectionKind;
+    use redline_device::inspection::InspectionKind;
     let i = store.start_inspection(site, InspectionKind::RoutinePatrol, "hazardous_chemicals").expect("start");
     pass_all(store, &i.id, &[]);
     i.id
@@ -446,7 +455,9 @@ impl Drop for ChildServer {
 /// [`ChildServer::start`], serves until killed; otherwise (someone ran the
 /// ignored tests) returns at once.
 pub fn serve_child_from_env(limits: Limits) {
-    let (Some(db), Some(blobs), Some(addr_file)) = (std::env::var_os(CHILD_DB), std::env::var_os(CHILD_BLOBS), std::env::var_os(CHILD_ADDR)) else {
+    let (Some(db), Some(blobs), Some(addr_file)) =
+        (std::env::var_os(CHILD_DB), std::env::var_os(CHILD_BLOBS), std::env::var_os(CHILD_ADDR))
+    else {
         return;
     };
     std::thread::spawn(|| {
@@ -456,7 +467,7 @@ pub fn serve_child_from_env(limits: Limits) {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     rt.block_on(async move {
         let storage = Arc::new(SqliteStorage::open(std::path::Path::new(&db)).expect("sqlite"));
-        let blobs = Arc::new(redline_server::blobs::FsBlobStore::open(PathBuf::from(blobs)).expect("blobs"));
+        let blobs = Arc::new(redline_api::blobs::FsBlobStore::open(PathBuf::from(blobs)).expect("blobs"));
         let state = AppState { storage, blobs, limiter: Arc::new(RateLimiter::new(1000.0, 1000.0)), limits, doc_locks: Default::default() };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let tmp = PathBuf::from(&addr_file).with_extension("tmp");

@@ -3,7 +3,7 @@
 //! clear error naming the bad line, template versions that never change
 //! once published — and none of it open to anyone but an admin.
 
-use redline_server::admin::{import_sites_csv, publish_template};
+use redline_admin::{import_sites_csv, publish_template};
 use redline_tests::{Backend, TestServer};
 use serde_json::json;
 
@@ -27,7 +27,8 @@ async fn admin_api_manages_users_devices_and_sites() {
     let site = json!({"id": "site-c1", "name": "文三路小餐馆", "address": "文三路 3 号", "area": "zj/hz/xh/c", "categories": ["food"]});
     assert_eq!(post(&http, format!("{}/v1/admin/sites", server.url), &admin.token, site.to_string()).await.0, 200);
 
-    let (status, body) = post(&http, format!("{}/v1/admin/devices", server.url), &admin.token, json!({"user_id": "asst-c"}).to_string()).await;
+    let (status, body) =
+        post(&http, format!("{}/v1/admin/devices", server.url), &admin.token, json!({"user_id": "asst-c"}).to_string()).await;
     assert_eq!(status, 200);
     let issued: serde_json::Value = serde_json::from_str(&body).unwrap();
     let token = issued["token"].as_str().unwrap().to_string();
@@ -68,7 +69,7 @@ async fn csv_import_checks_every_line_before_writing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn published_templates_reach_devices_and_never_change() {
     let server = TestServer::start(Backend::Sqlite).await.unwrap();
-    let builtin = redline_core::template::builtin_template("food_safety").unwrap();
+    let builtin = redline_device::template::builtin_template("food_safety").unwrap();
     let mut v2 = serde_json::to_value(builtin).unwrap();
     v2["version"] = json!(2);
     v2["title"]["zh"] = json!("餐饮服务食品安全检查（2027版）");

@@ -8,14 +8,16 @@
 //! silently diverges is worse than one that fails loudly.
 
 use automerge::Change;
-use redline_core::ErrorKind;
-use redline_core::doc::InspectionDoc;
-use redline_core::inspection::{AnswerValue, InspectionKind, PhotoOwner};
-use redline_core::store::{InspectionQuery, PhotoMeta, sha256_hex};
-use redline_core::sync::client::{SyncListener, SyncProgress};
-use redline_core::sync::wire::{BlobUploadStatus, decode};
-use redline_server::state::Limits;
-use redline_server::storage::{SqliteStorage, Storage};
+use redline_api::state::Limits;
+use redline_device::ErrorKind;
+use redline_device::blob::BlobHash;
+use redline_device::doc::InspectionDoc;
+use redline_device::inspection::{AnswerValue, InspectionKind, PhotoOwner};
+use redline_device::store::{InspectionQuery, PhotoMeta};
+use redline_device::sync::client::{SyncListener, SyncProgress};
+use redline_device::sync::wire::{BlobUploadStatus, decode};
+use redline_storage::Storage;
+use redline_storage_sqlite::SqliteStorage;
 use redline_tests::*;
 use std::collections::HashSet;
 use std::io::{Read, Write};
@@ -93,7 +95,7 @@ async fn lost_response_then_refused_upload_keeps_the_servers_copy(server: TestSe
     assert_eq!(kept.answers["H07"].value, AnswerValue::Pass);
     same_on_server(&server, &b, &i.id).await;
     let quarantined = b.store.export_quarantined(b.store.quarantine().unwrap()[0].id).unwrap();
-    assert_eq!(redline_core::sync::chunks::split_changes(&quarantined, 10).unwrap().len(), 1, "only the refused edit");
+    assert_eq!(redline_device::sync::chunks::split_changes(&quarantined, 10).unwrap().len(), 1, "only the refused edit");
 
     // And B is not locked out of the document: an amendment goes through.
     b.store.amend_answer(&i.id, "H07", AnswerValue::Fail, None, "B 现场记录").unwrap();
@@ -193,8 +195,8 @@ async fn photo_upload_resumes_where_the_connection_dropped(server: TestServer) {
     // would be refused with 409) and the stored blob is the photo.
     let report = d.sync().await;
     assert_eq!(report.progress.blobs_uploaded, 1);
-    let stored = server.state.blobs.get(&p.hash).await.unwrap().expect("blob stored");
-    assert_eq!(sha256_hex(&stored), p.hash);
+    let stored = server.state.blobs.get(&BlobHash::parse(&p.hash).unwrap()).await.unwrap().expect("blob stored");
+    assert_eq!(BlobHash::of(&stored).to_string(), p.hash);
     assert!(stored == photo);
     other.sync().await;
     assert!(other.client.fetch_blob(&other.store, &p.hash, &CancellationToken::new()).await.unwrap() == photo);

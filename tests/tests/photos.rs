@@ -2,10 +2,10 @@
 //! inspection, the full photo only on demand, both verified by hash; the
 //! supervisor's side fetches any photo in scope.
 
-use redline_core::ErrorKind;
-use redline_core::inspection::{InspectionKind, PhotoOwner};
-use redline_core::photo::WatermarkFont;
-use redline_core::store::{CaptureOptions, PhotoMeta};
+use redline_device::ErrorKind;
+use redline_device::inspection::{InspectionKind, PhotoOwner};
+use redline_device::photo::WatermarkFont;
+use redline_device::store::{CaptureOptions, PhotoMeta};
 use redline_tests::{Backend, TestServer};
 use tokio_util::sync::CancellationToken;
 

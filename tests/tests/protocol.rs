@@ -7,11 +7,11 @@
 //! server must still serve an ordinary phone.
 
 use automerge::{AutoCommit, ROOT, transaction::Transactable};
-use redline_core::ErrorKind;
-use redline_core::inspection::{AnswerValue, InspectionKind};
-use redline_core::store::sha256_hex;
-use redline_core::sync::wire::{self, BlobUploadStatus, DocUpload, PROTOCOL_VERSION, SyncRequest, UploadStatus};
-use redline_server::state::Limits;
+use redline_api::state::Limits;
+use redline_device::ErrorKind;
+use redline_device::blob::BlobHash;
+use redline_device::inspection::{AnswerValue, InspectionKind};
+use redline_device::sync::wire::{self, BlobUploadStatus, DocUpload, PROTOCOL_VERSION, SyncRequest, UploadStatus};
 use redline_tests::*;
 use reqwest::Method;
 
@@ -76,7 +76,8 @@ async fn oversized_requests_are_refused_with_a_reason() {
         d.store.answer(&i.id, item, AnswerValue::Pass, Some("现场情况说明".repeat(300))).unwrap();
     }
     let err = d.client.sync(&d.store, &Default::default(), None).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::NotAllowed);
+    // Too large is a fault of what was sent, not a permission refusal.
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
     assert!(!err.is_retryable() && err.to_string().contains("8192"), "{err}");
     still_serves(&server).await;
 }
@@ -191,7 +192,7 @@ async fn a_blob_must_match_its_hash() {
     let d = server.device("insp-1").await;
     let raw = Raw::new(&server.url);
     let photo = b"the real photo".to_vec();
-    let hash = sha256_hex(&photo);
+    let hash = BlobHash::of(&photo).to_string();
     let put = |offset: usize, total: usize| format!("/v1/blobs/{hash}?offset={offset}&total={total}");
     let status = |got: (u16, Vec<u8>)| {
         assert_eq!(got.0, 200);
@@ -204,7 +205,7 @@ async fn a_blob_must_match_its_hash() {
     assert!(message.contains("do not match their hash"), "{message}");
     let upload_status = format!("/v1/blobs/{hash}/upload");
     assert_eq!(status(raw.send(Method::GET, &upload_status, &d.token, vec![]).await), BlobUploadStatus { received: 0, complete: false });
-    assert!(!server.state.blobs.exists(&hash).await);
+    assert!(!server.state.blobs.exists(&BlobHash::parse(&hash).unwrap()).await);
     refused(raw.send(Method::GET, &format!("/v1/blobs/{hash}"), &d.token, vec![]).await, 404, "not_found");
 
     // Chunks past the declared total, totals over the limit, chunks over the
@@ -213,11 +214,11 @@ async fn a_blob_must_match_its_hash() {
     refused(raw.send(Method::PUT, &put(0, 2 << 20), &d.token, photo.clone()).await, 413, "payload_too_large");
     refused(raw.send(Method::PUT, &put(0, 1 << 20), &d.token, vec![7; 6 << 10]).await, 413, "payload_too_large");
     refused(raw.send(Method::PUT, "/v1/blobs/not-a-hash?offset=0&total=3", &d.token, b"abc".to_vec()).await, 400, "bad_request");
-    assert!(!server.state.blobs.exists(&hash).await);
+    assert!(!server.state.blobs.exists(&BlobHash::parse(&hash).unwrap()).await);
 
     // The right bytes are then taken whole.
     let done = status(raw.send(Method::PUT, &put(0, photo.len()), &d.token, photo.clone()).await);
     assert_eq!(done, BlobUploadStatus { received: photo.len() as u64, complete: true });
-    assert_eq!(server.state.blobs.get(&hash).await.unwrap(), Some(photo));
+    assert_eq!(server.state.blobs.get(&BlobHash::parse(&hash).unwrap()).await.unwrap(), Some(photo));
     still_serves(&server).await;
 }

@@ -2,12 +2,12 @@
 //! offline work into one inspection, a hazard's life crosses roles and
 //! devices, and scope keeps communities apart.
 
-use redline_core::ErrorKind;
-use redline_core::doc::NewFinding;
-use redline_core::hazard::{Action, HazardState, ListingLevel, TreatmentPlan};
-use redline_core::inspection::*;
-use redline_core::store::{HazardQuery, InspectionQuery, PhotoMeta};
-use redline_core::time::Date;
+use redline_device::ErrorKind;
+use redline_device::doc::NewFinding;
+use redline_device::hazard::{Action, HazardState, ListingLevel, TreatmentPlan};
+use redline_device::inspection::*;
+use redline_device::store::{HazardQuery, InspectionQuery, PhotoMeta};
+use redline_device::time::Date;
 use redline_tests::{Device, TestServer};
 use tokio_util::sync::CancellationToken;
 
@@ -43,7 +43,7 @@ fn pass_all(d: &Device, id: &str, skip: &[&str]) {
             continue;
         }
         let v = match &item.answer {
-            redline_core::template::AnswerType::Number { min, .. } => AnswerValue::Number(min.unwrap_or(0.0)),
+            redline_device::template::AnswerType::Number { min, .. } => AnswerValue::Number(min.unwrap_or(0.0)),
             _ => AnswerValue::Pass,
         };
         d.store.answer(id, &item.id, v, None).unwrap();
@@ -93,7 +93,8 @@ async fn co_inspectors_merge_into_one_inspection(server: TestServer) {
     assert_eq!(conflict.values.len(), 2);
     // The server holds the same merged document.
     let stored = server.state.storage.document(&started.id).await.unwrap().unwrap();
-    let server_copy = redline_core::doc::InspectionDoc::read_from(&started.id, &automerge::AutoCommit::load(&stored.snapshot).unwrap()).unwrap();
+    let server_copy =
+        redline_device::doc::InspectionDoc::read_from(&started.id, &automerge::AutoCommit::load(&stored.snapshot).unwrap()).unwrap();
     assert_eq!(server_copy, on_a);
 
     // A resolves the conflict; it disappears everywhere.

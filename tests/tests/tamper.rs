@@ -13,14 +13,14 @@
 //! and settling a conflict with a co-inspector's answer is not forgery.
 
 use automerge::{ActorId, AutoCommit, ChangeHash, ObjId, ROOT, ReadDoc, transaction::Transactable};
-use redline_core::doc::{InspectionDoc, NewFinding};
-use redline_core::hazard::{Action, ListingLevel, Transition};
-use redline_core::inspection::*;
-use redline_core::people::{Person, Role};
-use redline_core::store::PhotoMeta;
-use redline_core::sync::chunks::split_changes;
-use redline_core::sync::wire::{DocUpload, UploadResult, UploadStatus, heads_to_hex};
-use redline_core::time::{Date, now_millis};
+use redline_device::doc::{InspectionDoc, NewFinding};
+use redline_device::hazard::{Action, ListingLevel, Transition};
+use redline_device::inspection::*;
+use redline_device::people::{Person, Role};
+use redline_device::store::PhotoMeta;
+use redline_device::sync::chunks::split_changes;
+use redline_device::sync::wire::{DocUpload, UploadResult, UploadStatus, heads_to_hex};
+use redline_device::time::{Date, now_millis};
 use redline_tests::{Device, Raw, TestServer, heads, on_both_backends, pass_all, passed_inspection, whole_feed};
 
 on_both_backends!(assistant_cannot_claim_the_supervisor_role);
@@ -322,7 +322,13 @@ async fn nobody_rewrites_someone_elses_signature(server: TestServer) {
     let replace = |by: &'static str| {
         move |doc: &mut AutoCommit| {
             let sigs = root_obj(doc, "signatures");
-            let s = Signature { signer_name: "冒名".into(), role: SignerRole::Inspector, image_hash: "ab".repeat(32), by: person(by), at: now_millis() };
+            let s = Signature {
+                signer_name: "冒名".into(),
+                role: SignerRole::Inspector,
+                image_hash: "ab".repeat(32),
+                by: person(by),
+                at: now_millis(),
+            };
             doc.put(&sigs, key, serde_json::to_string(&s).unwrap()).unwrap();
         }
     };

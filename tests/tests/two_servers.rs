@@ -9,10 +9,10 @@
 //!
 //! Skipped with a message when PostgreSQL is unreachable, except under CI.
 
-use redline_core::doc::InspectionDoc;
-use redline_core::inspection::{AnswerValue, InspectionKind};
-use redline_core::store::PhotoMeta;
-use redline_core::sync::client::SyncClient;
+use redline_device::doc::InspectionDoc;
+use redline_device::inspection::{AnswerValue, InspectionKind};
+use redline_device::store::PhotoMeta;
+use redline_device::sync::client::SyncClient;
 use redline_tests::*;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -75,7 +75,11 @@ async fn phones_on_two_servers_converge() {
             // Joined offline from the first phone's QR code, before any sync.
             s.join_inspection(&shared.id, &shared.header).unwrap();
         }
-        let (site, kind) = if s.identity().user_id == "asst-a" { ("site-a2", InspectionKind::SelfInspection) } else { ("site-b1", InspectionKind::RoutinePatrol) };
+        let (site, kind) = if s.identity().user_id == "asst-a" {
+            ("site-a2", InspectionKind::SelfInspection)
+        } else {
+            ("site-b1", InspectionKind::RoutinePatrol)
+        };
         p.own = Some(s.start_inspection(site, kind, "hazardous_chemicals").unwrap().id);
     }
 
@@ -92,7 +96,16 @@ async fn phones_on_two_servers_converge() {
             }
         }
         if round == 1 {
-            phones[1].device.store.attach_photo(&shared.id, redline_core::inspection::PhotoOwner::Answer("H02".into()), b"photo via one server", PhotoMeta::default()).unwrap();
+            phones[1]
+                .device
+                .store
+                .attach_photo(
+                    &shared.id,
+                    redline_device::inspection::PhotoOwner::Answer("H02".into()),
+                    b"photo via one server",
+                    PhotoMeta::default(),
+                )
+                .unwrap();
         }
         sync_all_at_once(&phones, round).await;
     }
@@ -135,9 +148,13 @@ async fn phones_on_two_servers_converge() {
     assert!(h25.values.len() >= 2);
     // Nothing twice: each change once in the one feed both servers write.
     let rows = whole_feed(pool_2.as_ref()).await;
-    let hashes: HashSet<_> = rows.iter().map(|r| (r.doc_id.clone(), automerge::Change::from_bytes(r.bytes.clone()).unwrap().hash())).collect();
+    let hashes: HashSet<_> =
+        rows.iter().map(|r| (r.doc_id.clone(), automerge::Change::from_bytes(r.bytes.clone()).unwrap().hash())).collect();
     assert_eq!(hashes.len(), rows.len());
-    assert_eq!(rows.iter().filter(|r| r.doc_id == shared.id).count(), server_doc(pool_1.as_ref(), &shared.id).await.unwrap().get_changes(&[]).len());
+    assert_eq!(
+        rows.iter().filter(|r| r.doc_id == shared.id).count(),
+        server_doc(pool_1.as_ref(), &shared.id).await.unwrap().get_changes(&[]).len()
+    );
 
     // The photo went up through one server and comes down through either.
     let photo = merged.photos.keys().next().expect("photo recorded").clone();

@@ -7,8 +7,8 @@
 
 use super::mirror_enum;
 use super::reference::SiteCategory;
-use redline_core::store;
-use redline_core::template as core;
+use redline_device::store;
+use redline_device::template as core;
 
 /// A template as a picker lists it (the newest version of each).
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -126,10 +126,7 @@ impl From<core::AnswerType> for AnswerType {
             core::AnswerType::Text => AnswerType::Text,
             core::AnswerType::Date { expiry } => AnswerType::Date { expiry },
             core::AnswerType::Choice { options, multiple } => AnswerType::Choice {
-                options: options
-                    .into_iter()
-                    .map(|o| ChoiceOption { id: o.id, zh: o.zh, en: o.en, fails: o.fails })
-                    .collect(),
+                options: options.into_iter().map(|o| ChoiceOption { id: o.id, zh: o.zh, en: o.en, fails: o.fails }).collect(),
                 multiple,
             },
         }

@@ -9,7 +9,7 @@ use super::photos::PhotoRef;
 use super::reference::{GeoPoint, Person, Role};
 use super::{mirror_enum, parse_date};
 use crate::errors::{FfiResult, RedlineError};
-use redline_core::hazard as core;
+use redline_device::hazard as core;
 
 /// 挂牌督办 levels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -125,9 +125,7 @@ impl TryFrom<HazardAction> for core::Action {
             HazardAction::Order { deadline, responsible } => {
                 core::Action::Order { deadline: parse_date("deadline", &deadline)?, responsible }
             }
-            HazardAction::StartFix { plan } => {
-                core::Action::StartFix { plan: plan.map(TryInto::try_into).transpose()? }
-            }
+            HazardAction::StartFix { plan } => core::Action::StartFix { plan: plan.map(TryInto::try_into).transpose()? },
             HazardAction::ReportFix => core::Action::ReportFix,
             HazardAction::Recheck { accepted } => core::Action::Recheck { accepted },
             HazardAction::RequestExtension { new_deadline, reason } => {
@@ -145,9 +143,7 @@ impl TryFrom<HazardAction> for core::Action {
 impl From<core::Action> for HazardAction {
     fn from(a: core::Action) -> HazardAction {
         match a {
-            core::Action::Order { deadline, responsible } => {
-                HazardAction::Order { deadline: deadline.to_string(), responsible }
-            }
+            core::Action::Order { deadline, responsible } => HazardAction::Order { deadline: deadline.to_string(), responsible },
             core::Action::StartFix { plan } => HazardAction::StartFix { plan: plan.map(Into::into) },
             core::Action::ReportFix => HazardAction::ReportFix,
             core::Action::Recheck { accepted } => HazardAction::Recheck { accepted },
@@ -293,17 +289,11 @@ impl From<core::Hazard> for Hazard {
             responsible: s.responsible,
             plan: s.plan.map(Into::into),
             listed: s.listed.map(Into::into),
-            pending_extension: s
-                .pending_extension
-                .map(|p| PendingExtension { new_deadline: p.new_deadline.to_string(), reason: p.reason }),
+            pending_extension: s.pending_extension.map(|p| PendingExtension { new_deadline: p.new_deadline.to_string(), reason: p.reason }),
             look_backs: s.look_backs,
             relapses: s.relapses,
             closed_at: s.closed_at,
-            superseded: s
-                .superseded
-                .into_iter()
-                .map(|(transition_id, reason)| SupersededTransition { transition_id, reason })
-                .collect(),
+            superseded: s.superseded.into_iter().map(|(transition_id, reason)| SupersededTransition { transition_id, reason }).collect(),
             is_open,
         };
         let mut photos: Vec<PhotoRef> = h.photos.into_values().map(Into::into).collect();

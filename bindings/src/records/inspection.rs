@@ -6,8 +6,8 @@
 use super::reference::{GeoPoint, Person};
 use super::{mirror_enum, parse_date, parse_optional_date};
 use crate::errors::{FfiResult, RedlineError};
-use redline_core::doc;
-use redline_core::inspection as core;
+use redline_device::doc;
+use redline_device::inspection as core;
 
 /// Why the visit happens; fixed when it starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]

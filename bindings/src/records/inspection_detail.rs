@@ -7,7 +7,7 @@ use super::inspection::{Amendment, Answer, Conflict, Finding, InspectionHeader, 
 use super::mirror_enum;
 use super::photos::PhotoRef;
 use super::reference::{GeoPoint, Person};
-use redline_core::inspection as core;
+use redline_device::inspection as core;
 use std::collections::HashMap;
 
 /// An inspection in full.
@@ -64,13 +64,7 @@ impl From<core::Inspection> for Inspection {
         let mut signatures: Vec<Signature> = i
             .signatures
             .into_values()
-            .map(|s| Signature {
-                signer_name: s.signer_name,
-                role: s.role.into(),
-                image_hash: s.image_hash,
-                by: s.by.into(),
-                at: s.at,
-            })
+            .map(|s| Signature { signer_name: s.signer_name, role: s.role.into(), image_hash: s.image_hash, by: s.by.into(), at: s.at })
             .collect();
         signatures.sort_by_key(|s| s.at);
         let mut photos: Vec<PhotoRef> = i.photos.into_values().map(Into::into).collect();

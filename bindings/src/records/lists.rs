@@ -9,7 +9,7 @@ use super::inspection::{Grade, InspectionKind, InspectionStatus};
 use super::inspection_detail::Outcome;
 use super::{enum_from_name, enum_name, parse_optional_date};
 use crate::errors::{FfiResult, RedlineError};
-use redline_core::store;
+use redline_device::store;
 
 /// Which inspections to list; absent fields do not filter.
 #[derive(Debug, Clone, Default, PartialEq, uniffi::Record)]
@@ -35,7 +35,7 @@ impl TryFrom<InspectionQuery> for store::InspectionQuery {
     type Error = RedlineError;
     fn try_from(q: InspectionQuery) -> FfiResult<store::InspectionQuery> {
         Ok(store::InspectionQuery {
-            status: q.status.map(|s| enum_name(&redline_core::inspection::InspectionStatus::from(s))),
+            status: q.status.map(|s| enum_name(&redline_device::inspection::InspectionStatus::from(s))),
             site_id: q.site_id,
             participant: q.participant,
             day: parse_optional_date("day", q.day)?,
@@ -80,13 +80,13 @@ pub struct InspectionListItem {
 impl TryFrom<store::InspectionListItem> for InspectionListItem {
     type Error = RedlineError;
     fn try_from(i: store::InspectionListItem) -> FfiResult<InspectionListItem> {
-        let kind: redline_core::inspection::InspectionKind = enum_from_name("inspection kind", &i.kind)?;
-        let status: redline_core::inspection::InspectionStatus = enum_from_name("inspection status", &i.status)?;
+        let kind: redline_device::inspection::InspectionKind = enum_from_name("inspection kind", &i.kind)?;
+        let status: redline_device::inspection::InspectionStatus = enum_from_name("inspection status", &i.status)?;
         // The index writes "unknown" when it could not score (template
         // missing); that is "no outcome yet", not damage.
         let outcome = match i.outcome.as_str() {
             "unknown" | "" => None,
-            name => Some(enum_from_name::<redline_core::inspection::Outcome>("outcome", name)?.into()),
+            name => Some(enum_from_name::<redline_device::inspection::Outcome>("outcome", name)?.into()),
         };
         Ok(InspectionListItem {
             id: i.id,
@@ -132,7 +132,7 @@ impl From<HazardQuery> for store::HazardQuery {
         store::HazardQuery {
             open_only: q.open_only,
             overdue_only: q.overdue_only,
-            grade: q.grade.map(|g| redline_core::inspection::Grade::from(g).as_str().to_string()),
+            grade: q.grade.map(|g| redline_device::inspection::Grade::from(g).as_str().to_string()),
             site_id: q.site_id,
             limit: q.limit,
         }
@@ -173,11 +173,11 @@ pub struct HazardListItem {
 impl TryFrom<store::HazardListItem> for HazardListItem {
     type Error = RedlineError;
     fn try_from(h: store::HazardListItem) -> FfiResult<HazardListItem> {
-        let grade: redline_core::inspection::Grade = enum_from_name("grade", &h.grade)?;
-        let state: redline_core::hazard::HazardState = enum_from_name("hazard state", &h.state)?;
+        let grade: redline_device::inspection::Grade = enum_from_name("grade", &h.grade)?;
+        let state: redline_device::hazard::HazardState = enum_from_name("hazard state", &h.state)?;
         let listed = match h.listed.as_deref() {
             None | Some("") => None,
-            Some(name) => Some(enum_from_name::<redline_core::hazard::ListingLevel>("listing level", name)?.into()),
+            Some(name) => Some(enum_from_name::<redline_device::hazard::ListingLevel>("listing level", name)?.into()),
         };
         Ok(HazardListItem {
             id: h.id,

@@ -27,7 +27,7 @@ pub mod reference;
 pub mod sync;
 
 use crate::errors::{FfiResult, RedlineError};
-use redline_core::time::Date;
+use redline_device::time::Date;
 
 /// Mirrors a fieldless core enum as an FFI enum with the same variant
 /// names, converting both ways.

@@ -5,8 +5,8 @@
 //! back in: evidence captured first is cited by a hazard transition.
 
 use super::reference::{GeoPoint, Person};
-use redline_core::inspection as core;
-use redline_core::store;
+use redline_device::inspection as core;
+use redline_device::store;
 
 /// What a photo belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
@@ -67,12 +67,7 @@ pub struct PhotoMeta {
 
 impl From<PhotoMeta> for store::PhotoMeta {
     fn from(m: PhotoMeta) -> store::PhotoMeta {
-        store::PhotoMeta {
-            taken_at: m.taken_at,
-            location: m.location.map(Into::into),
-            width: m.width,
-            height: m.height,
-        }
+        store::PhotoMeta { taken_at: m.taken_at, location: m.location.map(Into::into), width: m.width, height: m.height }
     }
 }
 
@@ -105,12 +100,7 @@ impl Default for CaptureOptions {
 
 impl From<CaptureOptions> for store::CaptureOptions {
     fn from(o: CaptureOptions) -> store::CaptureOptions {
-        store::CaptureOptions {
-            max_edge: o.max_edge,
-            quality: o.quality,
-            watermark: o.watermark,
-            location: o.location.map(Into::into),
-        }
+        store::CaptureOptions { max_edge: o.max_edge, quality: o.quality, watermark: o.watermark, location: o.location.map(Into::into) }
     }
 }
 

@@ -4,7 +4,7 @@
 //! them to the store as it receives them.
 
 use super::mirror_enum;
-use redline_core::{people, site, template};
+use redline_device::{people, site, template};
 
 /// The role of the user on this device; it decides what the core lets them
 /// do (the server enforces the same rules).
@@ -206,8 +206,8 @@ pub struct Colleague {
     pub role: Role,
 }
 
-impl From<redline_core::sync::wire::Colleague> for Colleague {
-    fn from(c: redline_core::sync::wire::Colleague) -> Colleague {
+impl From<redline_device::sync::wire::Colleague> for Colleague {
+    fn from(c: redline_device::sync::wire::Colleague) -> Colleague {
         Colleague { user_id: c.user_id, name: c.name, role: c.role.into() }
     }
 }

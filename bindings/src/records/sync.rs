@@ -2,14 +2,14 @@
 //! ends (what went up, what came down, what the server refused), and the
 //! quarantine where refused change sets wait on the phone.
 //!
-//! Mirrored from `redline_core::sync::client` and the store's replica
+//! Mirrored from `redline_device::sync::client` and the store's replica
 //! bookkeeping. The core reports a refusal as a `(document, reason)` tuple;
 //! tuples do not cross uniffi, so it becomes [`RejectedUpload`].
 
 use super::lists::DocumentKind;
 use crate::errors::{FfiResult, RedlineError};
-use redline_core::store;
-use redline_core::sync::client as core;
+use redline_device::store;
+use redline_device::sync::client as core;
 
 /// Where a running sync is, for a progress bar. Every count is cumulative
 /// since the sync began; a listener gets a new value after each round trip.

@@ -1,0 +1,24 @@
+//! Redline on the phone: the offline inspection engine the Android and iOS
+//! apps embed (through `redline-ffi`), built on the shared domain.
+//!
+//! - [`store`]: the phone's SQLite store with index tables for every list a
+//!   screen draws;
+//! - [`photo`] (feature `photos`): the capture pipeline (orient, downscale,
+//!   watermark, re-encode) a photo goes through before it is stored;
+//! - [`sync::client`] (feature `client`): the device's HTTP sync client.
+//!
+//! The domain modules (`template`, `inspection`, `hazard`, `doc`, ...) are
+//! re-exported from `redline-domain`, so an app-facing crate needs only
+//! this one.
+
+pub use redline_domain::{blob, code, doc, hazard, inspection, listing, people, site, template, time};
+
+pub mod error;
+pub mod store;
+
+#[cfg(feature = "photos")]
+pub mod photo;
+
+pub mod sync;
+
+pub use error::{Error, ErrorKind, Result};

@@ -1,0 +1,276 @@
+//! The watermark burned into stored photos: a semi-transparent dark band at
+//! the bottom left with white lines for time, coordinates, site, inspector
+//! and inspection code.
+//!
+//! Chinese inspection practice expects this on the picture itself (the
+//! "watermark camera" habit): a photo forwarded on its own through a chat
+//! app, printed into a rectification notice or shown at a hearing still
+//! says when and where it was taken and by whom. Burning it into the pixels
+//! is the point; the same facts are also kept as data in the document.
+//!
+//! Text is drawn with ab_glyph (glyph outlines rasterised to coverage and
+//! alpha-blended). Fonts are not bundled: a CJK font is 5-20 MB, and every
+//! phone already has one. The app passes the system font (Android:
+//! `/system/fonts/NotoSansCJK-Regular.ttc`; iOS: the PingFang file, or font
+//! bytes it loaded) or any .ttf/.otf/.ttc file; face 0 of a collection is
+//! used. The font is parsed once and shared (`Arc`) between photos; its
+//! whole file stays in memory while the app holds it.
+//!
+//! Sizes follow the image: a line is about 1/40 of the long edge (51 px on
+//! a 2048 px photo, at least 14 px), readable on a phone screen without
+//! covering the evidence; lines too wide for the photo end with "…".
+
+use std::path::Path;
+use std::sync::Arc;
+
+use ab_glyph::{Font, FontVec, GlyphId, PxScale, ScaleFont, point};
+
+use super::{PhotoError, Rgb8};
+use crate::site::GeoPoint;
+use crate::time::{Date, Millis};
+
+/// A font for watermarks, parsed once and cheap to clone.
+#[derive(Clone)]
+pub struct WatermarkFont(Arc<FontVec>);
+
+impl WatermarkFont {
+    /// Loads a .ttf, .otf or .ttc file (face 0 of a collection).
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self, PhotoError> {
+        let path = path.as_ref();
+        let data = std::fs::read(path).map_err(|e| PhotoError::Font(format!("cannot read {}: {e}", path.display())))?;
+        Self::from_bytes(data)
+    }
+
+    /// Parses font bytes (.ttf, .otf, or .ttc with face 0).
+    pub fn from_bytes(data: Vec<u8>) -> Result<Self, PhotoError> {
+        let font =
+            FontVec::try_from_vec_and_index(data, 0).map_err(|_| PhotoError::Font("not a TrueType/OpenType font or collection".into()))?;
+        // Every watermark has a date; a font without digits (a symbol or
+        // emoji font picked by mistake) would draw only empty boxes.
+        if font.glyph_id('0') == GlyphId(0) {
+            return Err(PhotoError::Font("the font has no digits".into()));
+        }
+        Ok(WatermarkFont(Arc::new(font)))
+    }
+
+    /// Whether every character of `text` has a glyph: lets the app check
+    /// that the font it found covers Chinese before relying on it.
+    pub fn covers(&self, text: &str) -> bool {
+        text.chars().filter(|c| !c.is_whitespace()).all(|c| self.0.glyph_id(c) != GlyphId(0))
+    }
+}
+
+impl std::fmt::Debug for WatermarkFont {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "WatermarkFont({} glyphs)", self.0.glyph_count())
+    }
+}
+
+/// What is written on a photo. Empty strings and a missing location are
+/// left out (no blank lines).
+#[derive(Clone, Debug)]
+pub struct Watermark {
+    /// When the photo was taken (shown in China time).
+    pub time: Millis,
+    pub location: Option<GeoPoint>,
+    pub site_name: String,
+    pub inspector_name: String,
+    /// The inspection's short code, so a loose photo can be traced back.
+    pub inspection_code: String,
+    pub font: WatermarkFont,
+}
+
+impl Watermark {
+    /// The lines as drawn, top to bottom.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = vec![format_time(self.time)];
+        if let Some(p) = self.location {
+            lines.push(format_location(p));
+        }
+        for s in [&self.site_name, &self.inspector_name, &self.inspection_code] {
+            // A pasted newline or tab would otherwise draw as a box.
+            let s: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+            let s = s.trim();
+            if !s.is_empty() {
+                lines.push(s.to_string());
+            }
+        }
+        lines
+    }
+}
+
+/// `YYYY-MM-DD HH:MM` in China time (UTC+8, no daylight saving).
+pub(crate) fn format_time(ms: Millis) -> String {
+    const CHINA_OFFSET_MS: i64 = 8 * 3_600_000;
+    let minutes = (ms + CHINA_OFFSET_MS).rem_euclid(86_400_000) / 60_000;
+    format!("{} {:02}:{:02}", Date::in_china(ms), minutes / 60, minutes % 60)
+}
+
+/// `30.2741°N 120.1551°E`: four decimals is about 10 m, the accuracy of a
+/// phone fix.
+pub(crate) fn format_location(p: GeoPoint) -> String {
+    let ns = if p.lat < 0.0 { 'S' } else { 'N' };
+    let ew = if p.lon < 0.0 { 'W' } else { 'E' };
+    format!("{:.4}°{ns} {:.4}°{ew}", p.lat.abs(), p.lon.abs())
+}
+
+/// Where the band goes on an upright photo, in pixels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BandRect {
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Positions of everything drawn, computed once for the band and the text.
+struct Layout {
+    band: BandRect,
+    scale: PxScale,
+    /// Per line: glyphs with their pen x offset, and the baseline y.
+    lines: Vec<(Vec<(GlyphId, f32)>, f32)>,
+    text_x: f32,
+}
+
+/// The band a watermark takes on a `width` x `height` photo (`None` when
+/// the photo is too narrow for any text).
+pub fn band_rect(watermark: &Watermark, width: u32, height: u32) -> Option<BandRect> {
+    layout(watermark, width, height).map(|l| l.band)
+}
+
+fn layout(wm: &Watermark, width: u32, height: u32) -> Option<Layout> {
+    let px = (width.max(height) as f32 / 40.0).max(14.0).round();
+    let scale = PxScale::from(px);
+    let font = wm.font.0.as_scaled(scale);
+    let line_h = (px * 1.25).round();
+    let pad = (px * 0.5).round();
+    let margin = (px * 0.5).round();
+    let max_text_w = width as f32 - 2.0 * (margin + pad);
+    if max_text_w < px {
+        return None;
+    }
+    let mut lines = Vec::new();
+    let mut text_w: f32 = 0.0;
+    for text in wm.lines() {
+        let (glyphs, w) = shape_line(&font, &text, max_text_w);
+        text_w = text_w.max(w);
+        lines.push(glyphs);
+    }
+    let band_w = (text_w + 2.0 * pad).ceil() as u32;
+    let band_h = (lines.len() as f32 * line_h + 2.0 * pad) as u32;
+    let band_y = (height as f32 - margin - band_h as f32).max(0.0) as u32;
+    let band = BandRect { x: margin as u32, y: band_y, width: band_w, height: band_h.min(height - band_y) };
+    // Centre the glyphs' ascent..descent box in each line.
+    let first_baseline = band_y as f32 + pad + (line_h - (font.ascent() - font.descent())) / 2.0 + font.ascent();
+    let lines = lines.into_iter().enumerate().map(|(i, g)| (g, first_baseline + i as f32 * line_h)).collect();
+    Some(Layout { band, scale, lines, text_x: margin + pad })
+}
+
+/// Glyph ids and pen positions for `text`, cut with an ellipsis to fit
+/// `max_w`. Returns the glyphs and the line's width. One pass, stopping at
+/// the first glyph that overflows, so a pasted megabyte of text costs no
+/// more than a line's worth.
+fn shape_line<F: Font>(font: &impl ScaleFont<F>, text: &str, max_w: f32) -> (Vec<(GlyphId, f32)>, f32) {
+    let ellipsis = font.glyph_id('…');
+    let ellipsis_w = font.h_advance(ellipsis);
+    let mut out = Vec::new();
+    let mut x = 0.0;
+    let mut prev: Option<GlyphId> = None;
+    // The longest prefix that still leaves room for "…", and its width.
+    let (mut fits, mut fits_w) = (0, 0.0);
+    for c in text.chars() {
+        let id = font.glyph_id(c);
+        let kern = prev.map_or(0.0, |p| font.kern(p, id));
+        let end = x + kern + font.h_advance(id);
+        if end > max_w {
+            out.truncate(fits);
+            out.push((ellipsis, fits_w));
+            return (out, fits_w + ellipsis_w);
+        }
+        out.push((id, x + kern));
+        x = end;
+        prev = Some(id);
+        if x + ellipsis_w <= max_w {
+            (fits, fits_w) = (out.len(), x);
+        }
+    }
+    (out, x)
+}
+
+/// Darkens the band and draws the lines onto `img`.
+pub(crate) fn burn(img: &mut Rgb8, wm: &Watermark) {
+    let Some(layout) = layout(wm, img.width, img.height) else {
+        return;
+    };
+    let stride = img.width as usize * 3;
+    let b = layout.band;
+    let x_end = (b.x + b.width).min(img.width) as usize;
+    let y_end = (b.y + b.height).min(img.height) as usize;
+    for y in b.y as usize..y_end {
+        let row = &mut img.data[y * stride..(y + 1) * stride];
+        for v in &mut row[b.x as usize * 3..x_end * 3] {
+            // Black at ~55% opacity: text stays readable over a white
+            // wall, and what is under the band still shows through.
+            *v = ((u32::from(*v) * 115) >> 8) as u8;
+        }
+    }
+    let font = &*wm.font.0;
+    for (glyphs, baseline) in &layout.lines {
+        for &(id, x) in glyphs {
+            let glyph = id.with_scale_and_position(layout.scale, point(layout.text_x + x, *baseline));
+            let Some(outline) = font.outline_glyph(glyph) else {
+                continue;
+            }; // spaces
+            let bounds = outline.px_bounds();
+            outline.draw(|gx, gy, coverage| {
+                let px = bounds.min.x as i64 + i64::from(gx);
+                let py = bounds.min.y as i64 + i64::from(gy);
+                if px < 0 || py < 0 || px >= i64::from(img.width) || py >= i64::from(img.height) {
+                    return;
+                }
+                let a = (coverage.clamp(0.0, 1.0) * 256.0) as u32;
+                let i = py as usize * stride + px as usize * 3;
+                for v in &mut img.data[i..i + 3] {
+                    // White over the pixel with the glyph's coverage.
+                    *v = ((u32::from(*v) * (256 - a) + 255 * a) >> 8) as u8;
+                }
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_and_place_read_as_in_china() {
+        // 2026-03-05 06:30 UTC is 14:30 in China.
+        assert_eq!(format_time(1_772_692_200_000), "2026-03-05 14:30");
+        // 16:00 UTC is already the next day in China.
+        assert_eq!(format_time(1_772_726_400_000), "2026-03-06 00:00");
+        assert_eq!(format_location(GeoPoint { lat: 30.27412, lon: 120.15512 }), "30.2741°N 120.1551°E");
+        assert_eq!(format_location(GeoPoint { lat: -33.8688, lon: -70.5 }), "33.8688°S 70.5000°W");
+    }
+
+    #[test]
+    fn long_lines_end_with_an_ellipsis_within_the_width() {
+        let Ok(font) = WatermarkFont::from_file("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc") else {
+            return; // the integration tests insist on the font; this one may skip
+        };
+        let scaled = font.0.as_scaled(PxScale::from(20.0));
+        let (glyphs, w) = shape_line(&scaled, "短", 200.0);
+        assert_eq!((glyphs.len(), w), (1, scaled.h_advance(scaled.glyph_id('短'))));
+        let long = "杭州市西湖区".repeat(200_000);
+        let (glyphs, w) = shape_line(&scaled, &long, 200.0);
+        assert!(w <= 200.0 && w > 150.0, "{w}");
+        assert_eq!(glyphs.last().unwrap().0, scaled.glyph_id('…'));
+        assert!(glyphs.len() < 12);
+    }
+
+    #[test]
+    fn garbage_is_not_a_font() {
+        assert!(matches!(WatermarkFont::from_bytes(b"not a font".to_vec()), Err(PhotoError::Font(_))));
+        assert!(matches!(WatermarkFont::from_file("/nonexistent/font.ttf"), Err(PhotoError::Font(_))));
+    }
+}

@@ -1,0 +1,353 @@
+//! The write path: every edit loads its document (from the cache when it
+//! can), applies a validated change, and commits the change together with
+//! the index rows in one durable transaction before returning.
+
+use super::documents::{self, DocKind, Origin};
+use super::{Inner, Store, StoreChange, index};
+use crate::doc::{HazardDoc, InspectionDoc, NewFinding};
+use crate::error::{Error, Result};
+use crate::hazard::{Action, Hazard, HazardHeader};
+use crate::inspection::*;
+use crate::site::GeoPoint;
+use crate::template::Template;
+use crate::time::{Millis, now_millis};
+use automerge::AutoCommit;
+
+/// What the app knows about a photo besides its bytes.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PhotoMeta {
+    pub taken_at: Option<Millis>,
+    pub location: Option<GeoPoint>,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Inner {
+    /// The document `id`, taken out of the cache or loaded; the caller puts
+    /// it back after a successful write.
+    pub(super) fn take_doc(&mut self, id: &str, kind: DocKind) -> Result<AutoCommit> {
+        let missing = || Error::NotFound(format!("{} {id}", kind.as_str()));
+        let doc = match self.cache.take(id) {
+            Some(doc) => doc,
+            None => match documents::load(&self.conn, id)? {
+                Some((k, doc)) if k == kind => doc,
+                _ => return Err(missing()),
+            },
+        };
+        if crate::doc::doc_type(&doc).as_deref() != Some(kind.as_str()) {
+            // Not even the skeleton is readable: the stored bytes are damaged.
+            return Err(Error::CorruptDocument { id: id.into(), detail: format!("not a readable {} document", kind.as_str()) });
+        }
+        if !crate::doc::has_header(&doc) {
+            // A document still arriving from the server is not there yet.
+            return Err(missing());
+        }
+        Ok(doc)
+    }
+
+    /// Appends the inspection's new change and refreshes its index rows.
+    fn persist_inspection(&mut self, d: &mut InspectionDoc, now: Millis, new: bool) -> Result<Inspection> {
+        let inspection = d.read()?;
+        let template = self.template(&inspection.header.template_id, Some(inspection.header.template_version)).ok();
+        let summary = template.map(|t| inspection.summary(&t));
+        let tx = self.conn.transaction()?;
+        if new {
+            let id = d.id().to_string();
+            documents::insert(&tx, &id, DocKind::Inspection, d.automerge(), now, Origin::Local)?;
+        } else {
+            let id = d.id().to_string();
+            documents::append(&tx, &id, d.automerge(), now, Origin::Local)?;
+        }
+        index::put_inspection(&tx, &inspection, summary.as_ref(), now)?;
+        tx.commit()?;
+        Ok(inspection)
+    }
+}
+
+impl Store {
+    /// Runs `edit` on inspection `id` and commits it durably.
+    fn edit_inspection<T>(&self, id: &str, edit: impl FnOnce(&mut InspectionDoc, &Template) -> redline_domain::Result<T>) -> Result<T> {
+        let out = {
+            let mut g = self.lock();
+            let doc = g.take_doc(id, DocKind::Inspection)?;
+            let mut d = InspectionDoc::from_automerge(id, doc);
+            d.automerge().set_actor(self.identity.actor());
+            let template = Self::template_of(&g, &d)?;
+            let out = edit(&mut d, &template)?;
+            g.persist_inspection(&mut d, now_millis(), false)?;
+            let (id, doc) = d.into_parts();
+            g.cache.put(id, doc);
+            out
+        };
+        self.observers.notify(&StoreChange { inspections: vec![id.to_string()], hazards: vec![] });
+        Ok(out)
+    }
+
+    /// Starts an inspection of `site_id` against the newest version of
+    /// `template_id`.
+    pub fn start_inspection(&self, site_id: &str, kind: InspectionKind, template_id: &str) -> Result<Inspection> {
+        let site = self.site(site_id)?;
+        let template = self.template(template_id, None)?;
+        let now = now_millis();
+        let header = InspectionHeader {
+            site_id: site.id,
+            site_name: site.name,
+            kind,
+            template_id: template.id.clone(),
+            template_version: template.version,
+            created_by: self.identity.person(),
+            started_at: now,
+        };
+        self.create_inspection(&uuid::Uuid::new_v4().to_string(), &header)
+    }
+
+    /// Joins an inspection a co-inspector started, from its id and header
+    /// (shared by QR code while both are offline). The two documents merge
+    /// when they sync.
+    pub fn join_inspection(&self, id: &str, header: &InspectionHeader) -> Result<Inspection> {
+        if uuid::Uuid::parse_str(id).is_err() {
+            return Err(Error::InvalidInput(format!("{id:?} is not an inspection id")));
+        }
+        self.create_inspection(id, header)
+    }
+
+    fn create_inspection(&self, id: &str, header: &InspectionHeader) -> Result<Inspection> {
+        self.template(&header.template_id, Some(header.template_version))?;
+        let mut d = InspectionDoc::create(id, header, &self.identity)?;
+        let inspection = {
+            let mut g = self.lock();
+            let inspection = g.persist_inspection(&mut d, now_millis(), true)?;
+            let (id, doc) = d.into_parts();
+            g.cache.put(id, doc);
+            inspection
+        };
+        self.observers.notify(&StoreChange { inspections: vec![id.to_string()], hazards: vec![] });
+        Ok(inspection)
+    }
+
+    pub fn inspection(&self, id: &str) -> Result<Inspection> {
+        let mut g = self.lock();
+        let doc = g.take_doc(id, DocKind::Inspection)?;
+        let d = InspectionDoc::from_automerge(id, doc);
+        let out = d.read();
+        let (id, doc) = d.into_parts();
+        g.cache.put(id, doc);
+        Ok(out?)
+    }
+
+    /// Score, counts and what still blocks submit.
+    pub fn summary(&self, id: &str) -> Result<Summary> {
+        let inspection = self.inspection(id)?;
+        let t = self.template(&inspection.header.template_id, Some(inspection.header.template_version))?;
+        Ok(inspection.summary(&t))
+    }
+
+    fn template_of(g: &Inner, d: &InspectionDoc) -> Result<std::sync::Arc<crate::template::Template>> {
+        let h = d.header()?;
+        g.template(&h.template_id, Some(h.template_version))
+    }
+
+    pub fn answer(&self, id: &str, item_id: &str, value: AnswerValue, note: Option<String>) -> Result<()> {
+        self.edit_inspection(id, |d, t| d.answer(t, &self.identity, item_id, value, note, now_millis()))
+    }
+
+    pub fn add_finding(&self, id: &str, finding: NewFinding) -> Result<String> {
+        self.edit_inspection(id, |d, t| d.add_finding(t, &self.identity, finding, now_millis()))
+    }
+
+    pub fn edit_finding(&self, id: &str, finding_id: &str, patch: &FindingPatch) -> Result<()> {
+        self.edit_inspection(id, |d, t| d.edit_finding(t, &self.identity, finding_id, patch, now_millis()))
+    }
+
+    pub fn set_location(&self, id: &str, location: GeoPoint) -> Result<()> {
+        self.edit_inspection(id, |d, _| d.set_location(&self.identity, location, now_millis()))
+    }
+
+    /// Stores photo bytes as they are (already processed by the app, or a
+    /// document scan), then records them on the inspection. Camera photos go
+    /// through `capture_photo` instead.
+    pub fn attach_photo(&self, id: &str, owner: PhotoOwner, bytes: &[u8], meta: PhotoMeta) -> Result<PhotoRef> {
+        let photo = self.store_photo(owner, bytes, meta, "photo")?;
+        self.record_photo(id, &photo)?;
+        Ok(photo)
+    }
+
+    /// Records an already stored photo on the inspection.
+    pub(crate) fn record_photo(&self, id: &str, photo: &PhotoRef) -> Result<()> {
+        self.edit_inspection(id, |d, _| d.attach_photo(&self.identity, photo, now_millis()))
+    }
+
+    /// Hashes of stored blobs the server has not confirmed yet.
+    pub fn blobs_to_upload(&self) -> Result<Vec<String>> {
+        let g = self.lock();
+        let mut stmt = g.conn.prepare_cached("SELECT hash FROM blobs WHERE uploaded = 0 ORDER BY created_at")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn mark_blob_uploaded(&self, hash: &str) -> Result<()> {
+        self.lock().conn.execute("UPDATE blobs SET uploaded = 1 WHERE hash = ?1", [hash])?;
+        Ok(())
+    }
+
+    /// Records a blob file that is now in the folder. Storing the same bytes
+    /// again (a re-capture, or a fetch after eviction) marks it present again
+    /// and never forgets that the server already holds it.
+    pub(super) fn record_blob(&self, hash: &str, size: usize, role: &str, uploaded: bool) -> Result<()> {
+        self.lock().conn.execute(
+            "INSERT INTO blobs (hash, size, created_at, uploaded, role, present, last_used) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?3)
+             ON CONFLICT (hash) DO UPDATE SET present = 1, last_used = excluded.last_used, uploaded = MAX(uploaded, excluded.uploaded)",
+            rusqlite::params![hash, size as i64, now_millis(), uploaded, role],
+        )?;
+        Ok(())
+    }
+
+    /// Keeps a blob fetched from the server, after checking it is what its
+    /// hash says. `thumbnail` marks it as one (never evicted).
+    pub fn put_downloaded_blob(&self, hash: &str, bytes: &[u8], thumbnail: bool) -> Result<()> {
+        if !super::parse_hash(hash)?.matches(bytes) {
+            return Err(Error::BadResponse(format!("blob {hash} arrived with other content")));
+        }
+        self.blobs.put(bytes)?;
+        self.record_blob(hash, bytes.len(), if thumbnail { "thumbnail" } else { "photo" }, true)
+    }
+
+    /// Stores bytes as a blob of `role` (photo or signature) durably.
+    fn store_photo(&self, owner: PhotoOwner, bytes: &[u8], meta: PhotoMeta, role: &str) -> Result<PhotoRef> {
+        if bytes.is_empty() {
+            return Err(Error::InvalidInput("the photo is empty".into()));
+        }
+        let hash = self.blobs.put(bytes)?.to_string();
+        let now = now_millis();
+        self.record_blob(&hash, bytes.len(), role, false)?;
+        Ok(PhotoRef {
+            hash,
+            thumb_hash: None,
+            owner,
+            size: bytes.len() as u64,
+            width: meta.width,
+            height: meta.height,
+            taken_at: meta.taken_at.unwrap_or(now),
+            location: meta.location,
+            by: self.identity.person(),
+        })
+    }
+
+    /// Signs with a drawn signature image.
+    pub fn sign(&self, id: &str, signer_name: &str, role: SignerRole, image: &[u8]) -> Result<()> {
+        let hash = self.store_photo(PhotoOwner::Answer(String::new()), image, PhotoMeta::default(), "signature")?.hash;
+        let sig =
+            Signature { signer_name: signer_name.trim().into(), role, image_hash: hash, by: self.identity.person(), at: now_millis() };
+        self.edit_inspection(id, |d, _| d.sign(&self.identity, sig, now_millis()))
+    }
+
+    pub fn amend_answer(&self, id: &str, item_id: &str, value: AnswerValue, note: Option<String>, reason: &str) -> Result<()> {
+        self.edit_inspection(id, |d, t| d.amend_answer(t, &self.identity, item_id, value, note, reason, now_millis()))
+    }
+
+    pub fn amend_finding(&self, id: &str, finding_id: &str, patch: &FindingPatch, reason: &str) -> Result<()> {
+        self.edit_inspection(id, |d, t| d.amend_finding(t, &self.identity, finding_id, patch, reason, now_millis()))
+    }
+
+    pub fn resolve_conflict(&self, id: &str, path: &str, chosen: &str) -> Result<()> {
+        self.edit_inspection(id, |d, _| d.resolve_conflict(&self.identity, path, chosen, now_millis()))
+    }
+
+    /// Submits the inspection and registers a hazard for every finding, all
+    /// in one transaction. Returns the hazard ids.
+    pub fn submit(&self, id: &str) -> Result<Vec<String>> {
+        let now = now_millis();
+        let hazard_ids = {
+            let mut g = self.lock();
+            let doc = g.take_doc(id, DocKind::Inspection)?;
+            let mut d = InspectionDoc::from_automerge(id, doc);
+            d.automerge().set_actor(self.identity.actor());
+            let template = Self::template_of(&g, &d)?;
+            let inspection = d.submit(&template, &self.identity, now)?;
+            let summary = inspection.summary(&template);
+            let mut hazards = vec![];
+            for f in inspection.findings.values() {
+                let photos: Vec<PhotoRef> = inspection.photos_of(&PhotoOwner::Finding(f.id.clone())).cloned().collect();
+                let header = HazardHeader {
+                    site_id: inspection.header.site_id.clone(),
+                    site_name: inspection.header.site_name.clone(),
+                    inspection_id: id.to_string(),
+                    finding_id: f.id.clone(),
+                    item_id: f.item_id.clone(),
+                    description: f.description.clone(),
+                    grade: f.grade,
+                    location: f.location,
+                    deadline: f.deadline,
+                    responsible: f.responsible.clone(),
+                    found_by: f.by.clone(),
+                    found_at: f.at,
+                };
+                // The hazard's id is the finding's: a co-inspector's device
+                // submitting the same inspection registers the same hazard.
+                hazards.push(HazardDoc::create(&f.id, &header, &photos, &self.identity, now)?);
+            }
+            let tx = g.conn.transaction()?;
+            documents::append(&tx, id, d.automerge(), now, Origin::Local)?;
+            index::put_inspection(&tx, &inspection, Some(&summary), now)?;
+            let mut ids = vec![];
+            for h in &mut hazards {
+                let exists: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM documents WHERE id = ?1)", [h.id()], |r| r.get(0))?;
+                if exists {
+                    continue;
+                }
+                let hid = h.id().to_string();
+                documents::insert(&tx, &hid, DocKind::Hazard, h.automerge(), now, Origin::Local)?;
+                index::put_hazard(&tx, &h.read()?, now)?;
+                ids.push(h.id().to_string());
+            }
+            tx.commit()?;
+            let (id, doc) = d.into_parts();
+            g.cache.put(id, doc);
+            ids
+        };
+        self.observers.notify(&StoreChange { inspections: vec![id.to_string()], hazards: hazard_ids.clone() });
+        Ok(hazard_ids)
+    }
+
+    pub fn hazard(&self, id: &str) -> Result<Hazard> {
+        let mut g = self.lock();
+        let doc = g.take_doc(id, DocKind::Hazard)?;
+        let d = HazardDoc::from_automerge(id, doc);
+        let out = d.read();
+        let (id, doc) = d.into_parts();
+        g.cache.put(id, doc);
+        Ok(out?)
+    }
+
+    /// Makes a lifecycle transition, with evidence photo bytes stored first.
+    pub fn transition(&self, id: &str, action: Action, note: &str, evidence: &[(Vec<u8>, PhotoMeta)]) -> Result<Hazard> {
+        let mut photos = vec![];
+        for (bytes, meta) in evidence {
+            photos.push(self.store_photo(PhotoOwner::Transition(String::new()), bytes, meta.clone(), "photo")?);
+        }
+        self.transition_with_photos(id, action, note, &photos)
+    }
+
+    /// Makes a lifecycle transition citing photos already stored (e.g. by
+    /// `capture_evidence`).
+    pub fn transition_with_photos(&self, id: &str, action: Action, note: &str, photos: &[PhotoRef]) -> Result<Hazard> {
+        let hazard = {
+            let mut g = self.lock();
+            let doc = g.take_doc(id, DocKind::Hazard)?;
+            let mut d = HazardDoc::from_automerge(id, doc);
+            d.automerge().set_actor(self.identity.actor());
+            let now = now_millis();
+            d.transition(&self.identity, action, note, photos, now)?;
+            let hazard = d.read()?;
+            let tx = g.conn.transaction()?;
+            documents::append(&tx, id, d.automerge(), now, Origin::Local)?;
+            index::put_hazard(&tx, &hazard, now)?;
+            tx.commit()?;
+            let (id, doc) = d.into_parts();
+            g.cache.put(id, doc);
+            hazard
+        };
+        self.observers.notify(&StoreChange { inspections: vec![], hazards: vec![id.to_string()] });
+        Ok(hazard)
+    }
+}

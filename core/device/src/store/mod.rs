@@ -1,0 +1,260 @@
+//! The phone's local store: automerge documents in SQLite, index tables for
+//! every list a screen draws, and content-addressed files for photos.
+//!
+//! One connection behind a mutex serves all threads; every edit is one
+//! SQLite transaction (document change + index rows) committed with
+//! `synchronous = FULL` before the call returns, so an acknowledged edit
+//! survives a crash or power loss.
+
+mod documents;
+mod editing;
+mod index;
+mod observer;
+#[cfg(feature = "photos")]
+mod photos;
+mod queries;
+mod replica;
+mod schema;
+
+pub use documents::{COMPACT_AFTER, DocKind};
+pub use editing::PhotoMeta;
+pub use observer::{StoreChange, StoreObserver, Subscription};
+#[cfg(feature = "photos")]
+pub use photos::{CaptureOptions, short_code};
+pub use queries::{HazardListItem, HazardQuery, InspectionListItem, InspectionQuery, SearchHit};
+pub use replica::{PendingUpload, QuarantinedChange};
+pub use schema::SCHEMA_VERSION;
+
+use crate::blob::{BlobFolder, BlobHash};
+use crate::error::{Error, Result};
+use crate::people::Identity;
+use crate::site::Site;
+use crate::template::{Template, builtin_templates};
+use crate::time::Date;
+use documents::DocCache;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// A hash given by a caller; anything else is refused before it is used as
+/// a file name.
+pub(crate) fn parse_hash(hash: &str) -> Result<BlobHash> {
+    BlobHash::parse(hash).ok_or_else(|| Error::InvalidInput(format!("{hash:?} is not a SHA-256 hash")))
+}
+
+pub struct Store {
+    inner: Mutex<Inner>,
+    blobs: BlobFolder,
+    identity: Identity,
+    observers: observer::Observers,
+    path: PathBuf,
+    #[cfg(feature = "photos")]
+    font: Mutex<Option<crate::photo::WatermarkFont>>,
+}
+
+struct Inner {
+    conn: Connection,
+    cache: DocCache,
+    templates: HashMap<(String, u32), Arc<Template>>,
+}
+
+/// A template as a picker lists it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TemplateInfo {
+    pub id: String,
+    pub version: u32,
+    pub title_zh: String,
+    pub title_en: String,
+    pub items: u32,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `path`; photos go in a
+    /// `blobs` folder beside it.
+    pub fn open(path: impl AsRef<Path>, identity: Identity) -> Result<Store> {
+        let path = path.as_ref().to_path_buf();
+        if identity.user_id.trim().is_empty() || identity.device_id.trim().is_empty() {
+            return Err(Error::InvalidInput("identity needs a user id and a device id".into()));
+        }
+        let mut conn = Connection::open(&path)?;
+        schema::prepare(&mut conn)?;
+        let blob_root = path.with_extension("blobs");
+        let blobs = BlobFolder::open(blob_root)?;
+        blobs.sweep_temporaries()?;
+        let templates = builtin_templates().iter().map(|t| ((t.id.clone(), t.version), Arc::new(t.clone()))).collect();
+        let mut inner = Inner { conn, cache: DocCache::default(), templates };
+        inner.load_published_templates()?;
+        Ok(Store {
+            inner: Mutex::new(inner),
+            blobs,
+            identity,
+            observers: observer::Observers::default(),
+            path,
+            #[cfg(feature = "photos")]
+            font: Mutex::new(None),
+        })
+    }
+
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock cannot leave a half-written
+        // transaction behind (SQLite rolls it back), so the data is sound.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Registers a listener for committed changes.
+    pub fn subscribe(&self, listener: Arc<dyn StoreObserver>) -> Subscription {
+        self.observers.subscribe(listener)
+    }
+
+    // ---- reference data -------------------------------------------------
+
+    /// The newest version of every template, built-in or published.
+    pub fn templates(&self) -> Result<Vec<TemplateInfo>> {
+        let g = self.lock();
+        let mut newest: HashMap<&str, &Arc<Template>> = HashMap::new();
+        for ((id, v), t) in &g.templates {
+            if newest.get(id.as_str()).is_none_or(|cur| cur.version < *v) {
+                newest.insert(id, t);
+            }
+        }
+        let mut out: Vec<TemplateInfo> = newest
+            .values()
+            .map(|t| TemplateInfo {
+                id: t.id.clone(),
+                version: t.version,
+                title_zh: t.title.zh.clone(),
+                title_en: t.title.en.clone(),
+                items: t.items().count() as u32,
+            })
+            .collect();
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(out)
+    }
+
+    /// A template by id; `version: None` means the newest.
+    pub fn template(&self, id: &str, version: Option<u32>) -> Result<Arc<Template>> {
+        self.lock().template(id, version)
+    }
+
+    /// Stores a published template version (from the server or a file).
+    pub fn put_template(&self, json: &str) -> Result<Arc<Template>> {
+        let t = Arc::new(Template::from_json(json)?);
+        let mut g = self.lock();
+        g.conn.execute("INSERT OR REPLACE INTO templates (id, version, json) VALUES (?1, ?2, ?3)", params![t.id, t.version, json])?;
+        g.templates.insert((t.id.clone(), t.version), t.clone());
+        Ok(t)
+    }
+
+    /// Replaces the sites in scope with `sites` (reference data from sync).
+    pub fn put_sites(&self, sites: &[Site]) -> Result<()> {
+        let mut g = self.lock();
+        let tx = g.conn.transaction()?;
+        for s in sites {
+            tx.execute(
+                "INSERT OR REPLACE INTO sites (id, name, area, json) VALUES (?1, ?2, ?3, ?4)",
+                params![s.id, s.name, s.area, serde_json::to_string(s).expect("serialisable")],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Sites whose name contains `text` (all when empty), by name.
+    pub fn sites(&self, text: &str, limit: u32) -> Result<Vec<Site>> {
+        let g = self.lock();
+        let mut stmt = g.conn.prepare_cached("SELECT json FROM sites WHERE name LIKE ?1 ORDER BY name LIMIT ?2")?;
+        let pattern = format!("%{}%", text.trim());
+        let rows = stmt.query_map(params![pattern, limit], |r| r.get::<_, String>(0))?;
+        let mut out = vec![];
+        for json in rows {
+            out.push(serde_json::from_str(&json?).map_err(|e| Error::CorruptDocument { id: "sites".into(), detail: e.to_string() })?);
+        }
+        Ok(out)
+    }
+
+    pub fn site(&self, id: &str) -> Result<Site> {
+        let g = self.lock();
+        let json: Option<String> = g.conn.query_row("SELECT json FROM sites WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+        let json = json.ok_or_else(|| Error::NotFound(format!("site {id}")))?;
+        serde_json::from_str(&json).map_err(|e| Error::CorruptDocument { id: id.into(), detail: e.to_string() })
+    }
+
+    // ---- lists ----------------------------------------------------------
+
+    pub fn inspections(&self, q: &InspectionQuery) -> Result<Vec<InspectionListItem>> {
+        queries::inspections(&self.lock().conn, q)
+    }
+
+    /// Hazards for a list screen; `today` decides what is overdue.
+    pub fn hazards(&self, q: &HazardQuery, today: Date) -> Result<Vec<HazardListItem>> {
+        queries::hazards(&self.lock().conn, q, today)
+    }
+
+    pub fn search(&self, text: &str, limit: u32) -> Result<Vec<SearchHit>> {
+        queries::search(&self.lock().conn, text, limit)
+    }
+
+    // ---- files and maintenance -----------------------------------------
+
+    /// The bytes of a stored photo or signature, verified against its hash.
+    pub fn blob(&self, hash: &str) -> Result<Vec<u8>> {
+        Ok(self.blobs.get(&parse_hash(hash)?)?)
+    }
+
+    /// Runs SQLite's full integrity check; an error names what is wrong.
+    pub fn check_integrity(&self) -> Result<()> {
+        let g = self.lock();
+        let result: String = g.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        if result == "ok" { Ok(()) } else { Err(Error::CorruptDocument { id: "database".into(), detail: result }) }
+    }
+
+    /// The kind of each of these documents that exists locally.
+    pub fn kinds_of(&self, ids: &[String]) -> Result<Vec<(String, DocKind)>> {
+        let g = self.lock();
+        let mut stmt = g.conn.prepare_cached("SELECT kind FROM documents WHERE id = ?1")?;
+        let mut out = vec![];
+        for id in ids {
+            if let Some(kind) = stmt.query_row([id], |r| r.get::<_, String>(0)).optional()? {
+                out.extend(DocKind::parse(&kind).map(|k| (id.clone(), k)));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Saved size of a document in bytes (snapshot plus appended changes).
+    pub fn document_size(&self, id: &str) -> Result<i64> {
+        documents::stored_size(&self.lock().conn, id)
+    }
+}
+
+impl Inner {
+    /// Published versions live in the database; built-ins are compiled in.
+    fn load_published_templates(&mut self) -> Result<()> {
+        let mut stmt = self.conn.prepare_cached("SELECT json FROM templates")?;
+        let rows: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        drop(stmt);
+        for json in rows {
+            let t = Template::from_json(&json)?;
+            self.templates.entry((t.id.clone(), t.version)).or_insert_with(|| Arc::new(t));
+        }
+        Ok(())
+    }
+
+    fn template(&self, id: &str, version: Option<u32>) -> Result<Arc<Template>> {
+        let find = |m: &HashMap<(String, u32), Arc<Template>>| match version {
+            Some(v) => m.get(&(id.to_string(), v)).cloned(),
+            None => m.iter().filter(|((i, _), _)| i == id).max_by_key(|((_, v), _)| *v).map(|(_, t)| t.clone()),
+        };
+        find(&self.templates)
+            .ok_or_else(|| Error::NotFound(format!("template {id}{}", version.map(|v| format!(" v{v}")).unwrap_or_default())))
+    }
+}

@@ -1,0 +1,102 @@
+//! Changing an inspection after the fact: amendments to a submitted
+//! inspection, each kept in its history with a reason, and settling a
+//! conflict by writing the chosen value again after all competing ones.
+
+use super::codec::put_json;
+use super::inspection_doc::{InspectionDoc, invalid};
+use crate::error::{Error, Result};
+use crate::inspection::*;
+use crate::people::Identity;
+use crate::template::Template;
+use crate::time::Millis;
+use automerge::{ROOT, ReadDoc, transaction::Transactable};
+
+impl InspectionDoc {
+    fn amendment(&mut self, who: &Identity, reason: &str, target: String, at: Millis) -> Result<()> {
+        if self.status()? != InspectionStatus::Submitted {
+            return Err(invalid("only a submitted inspection is amended; edit the draft directly"));
+        }
+        if reason.trim().is_empty() {
+            return Err(invalid("an amendment needs a reason"));
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let amendments = self.map("amendments")?;
+        put_json(&mut self.doc, &amendments, &id, &Amendment { id: id.clone(), reason: reason.into(), target, by: who.person(), at })?;
+        Ok(())
+    }
+
+    /// Changes an answer of a submitted inspection, kept in its history.
+    // The arguments of `answer`, plus the reason the amendment is recorded with.
+    #[allow(clippy::too_many_arguments)]
+    pub fn amend_answer(
+        &mut self,
+        template: &Template,
+        who: &Identity,
+        item_id: &str,
+        value: AnswerValue,
+        note: Option<String>,
+        reason: &str,
+        at: Millis,
+    ) -> Result<()> {
+        if !who.role.is_official() {
+            return Err(Error::NotAllowed("amendments are made by inspectors or supervisors".into()));
+        }
+        self.amendment(who, reason, format!("answer {item_id}"), at)?;
+        if let Err(e) = self.put_answer(template, who, item_id, value, note, at) {
+            self.doc.rollback();
+            return Err(e);
+        }
+        super::commit(&mut self.doc, at);
+        Ok(())
+    }
+
+    /// Changes a finding of a submitted inspection, kept in its history.
+    pub fn amend_finding(
+        &mut self,
+        template: &Template,
+        who: &Identity,
+        id: &str,
+        patch: &FindingPatch,
+        reason: &str,
+        at: Millis,
+    ) -> Result<()> {
+        if !who.role.is_official() {
+            return Err(Error::NotAllowed("amendments are made by inspectors or supervisors".into()));
+        }
+        self.check_patch(template, id, patch)?;
+        self.amendment(who, reason, format!("finding {id}"), at)?;
+        if let Err(e) = self.patch_finding(who, id, patch) {
+            self.doc.rollback();
+            return Err(e);
+        }
+        super::commit(&mut self.doc, at);
+        Ok(())
+    }
+
+    /// Settles a conflict at `path` (as listed in [`Inspection::conflicts`])
+    /// by writing the chosen value again, after all the competing ones.
+    pub fn resolve_conflict(&mut self, who: &Identity, path: &str, chosen: &str, at: Millis) -> Result<()> {
+        let conflict = self.read()?.conflicts.into_iter().find(|c| c.path == path);
+        let Some(conflict) = conflict else {
+            return Err(Error::NotFound(format!("conflict at {path}")));
+        };
+        if !conflict.values.iter().any(|v| v.value == chosen) {
+            return Err(invalid("the chosen value is not one of the conflicting values"));
+        }
+        let parts: Vec<&str> = path.split('/').collect();
+        let (obj, key) = match parts.as_slice() {
+            [root_key] => (ROOT, *root_key),
+            ["findings", id, field] => {
+                let findings = self.map("findings")?;
+                let (_, obj) = self.doc.get(&findings, *id)?.ok_or_else(|| Error::NotFound(format!("finding {id}")))?;
+                (obj, *field)
+            }
+            [map, key] => (self.map(map)?, *key),
+            _ => return Err(invalid(format!("unknown path {path}"))),
+        };
+        self.doc.put(&obj, key, chosen)?;
+        self.touch(who)?;
+        super::commit(&mut self.doc, at);
+        Ok(())
+    }
+}

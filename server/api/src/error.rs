@@ -1,0 +1,110 @@
+//! Every way a request can fail, mapped to HTTP once, here. Bodies are CBOR
+//! `ErrorBody { code, message }` so a device reads them like any response.
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use redline_admin::PublishError;
+use redline_domain::sync::wire::{self, ErrorBody};
+use redline_storage::StorageError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("missing or invalid device token")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    /// Also what a caller gets for anything outside its scope, so it cannot
+    /// tell a hidden thing from a missing one.
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("unsupported protocol version {0}; this server speaks {1}")]
+    UnsupportedProtocol(u32, u32),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("request body too large: {0}")]
+    TooLarge(String),
+    #[error("too many requests; slow down")]
+    RateLimited,
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    fn parts(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::UnsupportedProtocol(..) => (StatusCode::BAD_REQUEST, "unsupported_protocol"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ApiError::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl ApiError {
+    /// A request body that could not be read. axum's own rejection is plain
+    /// text, which a device cannot decode; this is the CBOR error every
+    /// other failure is, with `payload_too_large` and the limit when the body
+    /// is over it.
+    pub fn body(rejection: axum::extract::rejection::BytesRejection, limit: usize) -> ApiError {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge(format!("the body is over the {limit}-byte limit of this route"))
+        } else {
+            ApiError::BadRequest(rejection.body_text())
+        }
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::NotFound(_) => ApiError::NotFound,
+            StorageError::Duplicate(d) => ApiError::Conflict(d),
+            // The whole chain goes to the log; the client sees `internal`.
+            other => ApiError::Internal(error_chain(&other)),
+        }
+    }
+}
+
+impl From<PublishError> for ApiError {
+    fn from(e: PublishError) -> Self {
+        match e {
+            PublishError::Invalid(e) => ApiError::BadRequest(e.to_string()),
+            e @ PublishError::AlreadyPublished { .. } => ApiError::Conflict(e.to_string()),
+            PublishError::Storage(e) => e.into(),
+        }
+    }
+}
+
+/// An error and every source under it, for the log.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        // Wrappers often print their source already; say each cause once.
+        let more = s.to_string();
+        if !text.ends_with(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        cur = s.source();
+    }
+    text
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.parts();
+        if let ApiError::Internal(detail) = &self {
+            tracing::error!(%detail, "request failed");
+        }
+        let body = wire::encode(&ErrorBody { code: code.into(), message: self.to_string() });
+        (status, [(header::CONTENT_TYPE, wire::CONTENT_TYPE)], body).into_response()
+    }
+}

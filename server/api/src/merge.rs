@@ -1,0 +1,203 @@
+//! Accepting one document upload: check the bytes, check who made every
+//! new change, merge on a fork of the server's copy, validate the result
+//! against the domain rules, and commit it — or refuse it whole, leaving the
+//! server's document untouched and invisible to every other device.
+
+use crate::auth::actor_of;
+use crate::error::ApiError;
+use crate::state::AppState;
+use automerge::{AutoCommit, ChangeHash};
+use redline_domain::blob::BlobHash;
+use redline_domain::doc::DocKind;
+use redline_domain::doc::{HazardDoc, InspectionDoc};
+use redline_domain::hazard::Hazard;
+use redline_domain::inspection::Inspection;
+use redline_domain::sync::chunks::split_changes;
+use redline_domain::sync::rules::{self, Uploader};
+use redline_domain::sync::wire::{DocUpload, UploadResult, UploadStatus, heads_from_hex, heads_to_hex};
+use redline_storage::{CommitOutcome, DocWrite, Principal};
+use std::collections::HashSet;
+
+/// Attempts at a compare-and-swap commit before giving up on a hot document.
+const COMMIT_ATTEMPTS: usize = 8;
+
+/// A refusal sent back to the device (the request as a whole succeeds).
+struct Refused(String);
+
+enum Model {
+    Inspection(Box<Inspection>),
+    Hazard(Box<Hazard>),
+}
+
+impl Model {
+    fn read(id: &str, kind: DocKind, doc: &AutoCommit) -> Result<Model, Refused> {
+        let bad = |e: redline_domain::Error| Refused(format!("the document does not have the expected shape: {e}"));
+        match kind {
+            DocKind::Inspection => Ok(Model::Inspection(Box::new(InspectionDoc::read_from(id, doc).map_err(bad)?))),
+            DocKind::Hazard => Ok(Model::Hazard(Box::new(HazardDoc::read_from(id, doc).map_err(bad)?))),
+        }
+    }
+
+    fn site_id(&self) -> &str {
+        match self {
+            Model::Inspection(i) => &i.header.site_id,
+            Model::Hazard(h) => &h.header.site_id,
+        }
+    }
+
+    /// Photos and signature images the document refers to; a reference
+    /// that is not a content hash refuses the upload.
+    fn blobs(&self) -> Result<Vec<BlobHash>, Refused> {
+        let texts: Vec<&String> = match self {
+            Model::Inspection(i) => photo_blobs(i.photos.values()).chain(i.signatures.values().map(|s| &s.image_hash)).collect(),
+            Model::Hazard(h) => photo_blobs(h.photos.values()).collect(),
+        };
+        texts.into_iter().map(|t| BlobHash::parse(t).ok_or_else(|| Refused(format!("{t:?} is not a SHA-256 blob hash")))).collect()
+    }
+}
+
+/// A photo's full image and its thumbnail.
+fn photo_blobs<'a>(photos: impl Iterator<Item = &'a redline_domain::inspection::PhotoRef> + 'a) -> impl Iterator<Item = &'a String> + 'a {
+    photos.flat_map(|p| std::iter::once(&p.hash).chain(p.thumb_hash.as_ref()))
+}
+
+pub async fn apply_upload(state: &AppState, who: &Principal, up: &DocUpload) -> Result<UploadResult, ApiError> {
+    let _one_at_a_time = state.doc_locks.lock(&up.doc_id).await;
+    let outcome = merge(state, who, up).await;
+    Ok(match outcome {
+        Ok((heads, missing)) => UploadResult { doc_id: up.doc_id.clone(), status: UploadStatus::Accepted, heads, missing },
+        Err(Err(api)) => return Err(api),
+        Err(Ok(Refused(reason))) => {
+            tracing::info!(doc = %up.doc_id, device = %who.device_id, %reason, "upload refused");
+            // The device rolls its copy back to the server's. Some of the
+            // refused changes may be ones the server already holds (an
+            // earlier upload whose response was lost); the feed never sends
+            // a device its own changes, so without the server's copy the
+            // device would drop them for good and re-use their sequence
+            // numbers, and every later edit of the document would be refused.
+            let (heads, missing) = server_copy(state, who, up).await?;
+            UploadResult { doc_id: up.doc_id.clone(), status: UploadStatus::Rejected { reason }, heads, missing }
+        }
+    })
+}
+
+/// The server's heads and whole saved copy of an upload's document, when
+/// the uploader may see it; nothing otherwise (a hidden document stays
+/// indistinguishable from a missing one).
+async fn server_copy(state: &AppState, who: &Principal, up: &DocUpload) -> Result<(Vec<String>, Vec<u8>), ApiError> {
+    match state.storage.document(&up.doc_id).await? {
+        Some(s) if s.kind.as_str() == up.kind && who.scope.contains(&s.site_id, &s.area) => {
+            let mut doc = AutoCommit::load(&s.snapshot).map_err(|e| ApiError::Internal(format!("stored document: {e}")))?;
+            Ok((heads_to_hex(&doc.get_heads()), s.snapshot))
+        }
+        _ => Ok((vec![], vec![])),
+    }
+}
+
+type MergeResult = Result<(Vec<String>, Vec<u8>), Result<Refused, ApiError>>;
+
+fn refuse<T>(msg: impl Into<String>) -> Result<T, Result<Refused, ApiError>> {
+    Err(Ok(Refused(msg.into())))
+}
+
+async fn merge(state: &AppState, who: &Principal, up: &DocUpload) -> MergeResult {
+    let changes = split_changes(&up.changes, state.limits.changes_per_doc).map_err(|e| Ok(Refused(e.to_string())))?;
+    let client_heads = heads_from_hex(&up.heads).map_err(|e| Ok(Refused(e)))?;
+    let Some(kind) = DocKind::parse(&up.kind) else {
+        return refuse(format!("unknown document kind {:?}", up.kind));
+    };
+    let actor = actor_of(who);
+    let skeleton = Some(kind.skeleton_hash());
+    let uploader = Uploader { user_id: who.user_id.clone(), role: who.role };
+
+    for _ in 0..COMMIT_ATTEMPTS {
+        let stored = state.storage.document(&up.doc_id).await.map_err(|e| Err(e.into()))?;
+        if let Some(s) = &stored {
+            // Outside the scope, a document is indistinguishable from a missing one.
+            if !who.scope.contains(&s.site_id, &s.area) {
+                return refuse("not found");
+            }
+            if s.kind != kind {
+                return refuse(format!("document {} is not a {}", up.doc_id, up.kind));
+            }
+        }
+        let mut base = match &stored {
+            Some(s) => AutoCommit::load(&s.snapshot).map_err(|e| Err(ApiError::Internal(format!("stored document: {e}"))))?,
+            None => AutoCommit::new(),
+        };
+        let base_heads = base.get_heads();
+        let known: HashSet<ChangeHash> = changes.iter().map(|c| c.hash()).filter(|h| base.get_change_by_hash(h).is_some()).collect();
+        let new: Vec<_> = changes.iter().filter(|c| !known.contains(&c.hash())).cloned().collect();
+        for c in &new {
+            if *c.actor_id() != actor && Some(c.hash()) != skeleton {
+                return refuse(format!("change {} was not made by this device's actor", c.hash()));
+            }
+        }
+        let missing_for = |doc: &mut AutoCommit| {
+            // The client's heads are all known once its upload is merged.
+            if client_heads.iter().all(|h| doc.get_change_by_hash(h).is_some()) {
+                doc.save_after(&client_heads)
+            } else {
+                doc.save_after(&[])
+            }
+        };
+        if new.is_empty() {
+            // A retry of something already accepted: nothing changes.
+            return Ok((heads_to_hex(&base_heads), missing_for(&mut base)));
+        }
+        let mut fork = base.fork();
+        fork.apply_changes(new.iter().cloned()).map_err(|e| Ok(Refused(format!("changes do not apply: {e}"))))?;
+        if !fork.get_missing_deps(&[]).is_empty() {
+            return refuse("the changes depend on history the server does not have; send everything after the last acknowledged heads");
+        }
+        let after = Model::read(&up.doc_id, kind, &fork).map_err(Ok)?;
+        let before = match &stored {
+            Some(_) => Some(Model::read(&up.doc_id, kind, &base).map_err(|Refused(r)| Err(ApiError::Internal(r)))?),
+            None => None,
+        };
+        let site_id = after.site_id().to_string();
+        let area = match &stored {
+            Some(s) => s.area.clone(),
+            None => match state.storage.site(&site_id).await.map_err(|e| Err(e.into()))? {
+                Some(site) if who.scope.contains(&site.id, &site.area) => site.area,
+                _ => return refuse("not found"),
+            },
+        };
+        if stored.as_ref().is_some_and(|s| s.site_id != site_id) {
+            return refuse("the document's site cannot change");
+        }
+        let verdict = match (&before, &after) {
+            (b, Model::Inspection(a)) => {
+                let b = match b {
+                    Some(Model::Inspection(b)) => Some(b.as_ref()),
+                    _ => None,
+                };
+                rules::check_inspection(b, a, &uploader)
+            }
+            (b, Model::Hazard(a)) => {
+                let b = match b {
+                    Some(Model::Hazard(b)) => Some(b.as_ref()),
+                    _ => None,
+                };
+                rules::check_hazard(b, a, &uploader)
+            }
+        };
+        verdict.map_err(|r| Ok(Refused(r)))?;
+        let write = DocWrite {
+            id: up.doc_id.clone(),
+            kind,
+            site_id,
+            area,
+            snapshot: fork.save(),
+            expected_version: stored.as_ref().map(|s| s.version),
+            changes: new.iter().map(|c| (c.hash().to_string(), c.raw_bytes().to_vec())).collect(),
+            device_id: who.device_id.clone(),
+            blob_refs: after.blobs().map_err(Ok)?,
+        };
+        match state.storage.commit(&write).await.map_err(|e| Err(e.into()))? {
+            CommitOutcome::Committed => return Ok((heads_to_hex(&fork.get_heads()), missing_for(&mut fork))),
+            CommitOutcome::Stale => continue,
+        }
+    }
+    Err(Err(ApiError::Conflict(format!("document {} is being written by many devices; retry", up.doc_id))))
+}

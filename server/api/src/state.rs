@@ -1,0 +1,109 @@
+//! What every handler shares: storage, the blob store, limits.
+
+use crate::blobs::BlobStore;
+use crate::error::ApiError;
+use redline_storage::Storage;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub storage: Arc<dyn Storage>,
+    pub blobs: Arc<dyn BlobStore>,
+    pub limiter: Arc<RateLimiter>,
+    pub limits: Limits,
+    pub doc_locks: Arc<DocLocks>,
+}
+
+/// One merge at a time per document within this process. Commits are a
+/// compare-and-swap, which stays correct across processes; serialising here
+/// keeps many devices editing one inspection from redoing each other's
+/// merges until they give up.
+#[derive(Default)]
+pub struct DocLocks {
+    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl DocLocks {
+    pub async fn lock(&self, id: &str) -> DocGuard<'_> {
+        let lock = self.locks.lock().unwrap_or_else(|p| p.into_inner()).entry(id.to_string()).or_default().clone();
+        let guard = lock.clone().lock_owned().await;
+        DocGuard { locks: self, id: id.to_string(), lock, _guard: guard }
+    }
+}
+
+pub struct DocGuard<'a> {
+    locks: &'a DocLocks,
+    id: String,
+    lock: Arc<tokio::sync::Mutex<()>>,
+    _guard: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl Drop for DocGuard<'_> {
+    fn drop(&mut self) {
+        let mut locks = self.locks.locks.lock().unwrap_or_else(|p| p.into_inner());
+        // Forget the entry when nobody else holds or awaits it (the map's
+        // copy, this guard's `lock`, and the guard's own are all there is).
+        if Arc::strong_count(&self.lock) <= 3 {
+            locks.remove(&self.id);
+        }
+    }
+}
+
+/// Sizes that bound what one request may cost the server.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Largest sync request body.
+    pub sync_body: usize,
+    /// Largest blob upload chunk.
+    pub blob_chunk: usize,
+    /// Largest blob.
+    pub blob_size: u64,
+    /// Response budget for one sync page, in bytes.
+    pub page_bytes: usize,
+    /// Changes accepted in one document upload.
+    pub changes_per_doc: usize,
+    /// Documents in one sync request.
+    pub docs_per_request: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            sync_body: 16 << 20,
+            blob_chunk: 4 << 20,
+            blob_size: 64 << 20,
+            page_bytes: 4 << 20,
+            changes_per_doc: 10_000,
+            docs_per_request: 500,
+        }
+    }
+}
+
+/// Per-device token bucket: `burst` requests at once, refilled at `per_sec`.
+/// In memory, per process: it protects the process, not a fleet quota.
+pub struct RateLimiter {
+    per_sec: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+impl RateLimiter {
+    pub fn new(per_sec: f64, burst: f64) -> RateLimiter {
+        RateLimiter { per_sec, burst, buckets: Mutex::new(HashMap::new()) }
+    }
+
+    pub fn check(&self, device: &str) -> Result<(), ApiError> {
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        let (tokens, last) = buckets.entry(device.to_string()).or_insert((self.burst, now));
+        *tokens = (*tokens + now.duration_since(*last).as_secs_f64() * self.per_sec).min(self.burst);
+        *last = now;
+        if *tokens < 1.0 {
+            return Err(ApiError::RateLimited);
+        }
+        *tokens -= 1.0;
+        Ok(())
+    }
+}

@@ -1,0 +1,318 @@
+//! The PostgreSQL backend, for several server processes sharing one
+//! database.
+//!
+//! Writers never hold a document lock while merging: a commit is a
+//! compare-and-swap on the document's version (a loser merges again). The
+//! feed's sequence numbers must appear in commit order, or a reader could
+//! move its cursor past a row that commits later; every commit therefore
+//! takes one transaction-scoped advisory lock around its short insert.
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use redline_domain::blob::BlobHash;
+use redline_domain::doc::DocKind;
+use redline_domain::people::Role;
+use redline_domain::site::Site;
+use redline_storage::*;
+use tokio_postgres::NoTls;
+use tokio_postgres::types::ToSql;
+
+const FEED_LOCK: i64 = 0x0052_4544_4c49_4e45; // "REDLINE"
+
+/// Serialises schema changes between processes starting together.
+const MIGRATE_LOCK: i64 = 0x0052_4544_4c4d_4947; // "REDLMIG"
+
+/// The schema, step by step; the table `schema_version` records how far a
+/// database is. Append, never edit: a shipped step has run somewhere.
+pub const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+
+pub struct PgStorage {
+    pool: Pool,
+}
+
+fn pool_err(e: impl std::error::Error + Send + Sync + 'static) -> StorageError {
+    StorageError::database(e)
+}
+
+/// `?` for the driver's errors: a unique violation is a duplicate, the rest
+/// keep the driver's error as their source.
+trait Db<T> {
+    fn db(self) -> StorageResult<T>;
+}
+
+impl<T> Db<T> for Result<T, tokio_postgres::Error> {
+    fn db(self) -> StorageResult<T> {
+        self.map_err(|e| {
+            if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
+                StorageError::Duplicate(e.to_string())
+            } else {
+                StorageError::database(e)
+            }
+        })
+    }
+}
+
+fn kind(r: &tokio_postgres::Row, i: usize) -> StorageResult<DocKind> {
+    let k: String = r.get(i);
+    DocKind::parse(&k).ok_or_else(|| StorageError::Corrupt(format!("unknown document kind {k}")))
+}
+
+/// Brings the schema up to date, all pending steps in one transaction under
+/// an advisory lock (two processes starting together never race). Returns
+/// the version found.
+pub async fn migrate(client: &mut tokio_postgres::Client, migrations: &[&str]) -> StorageResult<i64> {
+    let tx = client.transaction().await.db()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATE_LOCK]).await.db()?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)").await.db()?;
+    let found: i64 = tx.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_version", &[]).await.db()?.get(0);
+    let supported = migrations.len() as i64;
+    if found > supported {
+        return Err(StorageError::SchemaTooNew { found, supported });
+    }
+    for sql in &migrations[found as usize..] {
+        tx.batch_execute(sql).await.db()?;
+    }
+    if found < supported {
+        tx.execute("DELETE FROM schema_version", &[]).await.db()?;
+        tx.execute("INSERT INTO schema_version (version) VALUES ($1)", &[&supported]).await.db()?;
+    }
+    tx.commit().await.db()?;
+    Ok(found)
+}
+
+impl PgStorage {
+    /// Connects to `url` (e.g. `postgres://postgres@127.0.0.1:5432/test`)
+    /// and creates the tables if missing. `schema` isolates a test run.
+    pub async fn connect(url: &str, schema: Option<&str>) -> StorageResult<PgStorage> {
+        let mut config: tokio_postgres::Config = url.parse().map_err(pool_err)?;
+        if let Some(s) = schema {
+            config.options(format!("-c search_path={s}"));
+        }
+        let manager = Manager::from_config(config, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+        let pool = Pool::builder(manager).max_size(16).build().map_err(pool_err)?;
+        let mut client = pool.get().await.map_err(pool_err)?;
+        if let Some(s) = schema {
+            client.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {s}")).await.db()?;
+        }
+        migrate(&mut client, MIGRATIONS).await?;
+        drop(client);
+        Ok(PgStorage { pool })
+    }
+
+    async fn client(&self) -> StorageResult<deadpool_postgres::Object> {
+        self.pool.get().await.map_err(pool_err)
+    }
+}
+
+async fn bump_reference(c: &tokio_postgres::Client) -> StorageResult<()> {
+    c.execute(
+        "INSERT INTO counters (name, value) VALUES ('reference', 1) ON CONFLICT (name) DO UPDATE SET value = counters.value + 1",
+        &[],
+    )
+    .await
+    .db()?;
+    Ok(())
+}
+
+fn to_user(r: &tokio_postgres::Row) -> StorageResult<UserRecord> {
+    let role: String = r.get(2);
+    let scope: String = r.get(3);
+    Ok(UserRecord {
+        id: r.get(0),
+        name: r.get(1),
+        role: Role::parse(&role).ok_or_else(|| StorageError::Corrupt(format!("unknown role {role}")))?,
+        scope: serde_json::from_str(&scope).map_err(|e| StorageError::Corrupt(format!("scope: {e}")))?,
+    })
+}
+
+fn to_site(json: String) -> StorageResult<Site> {
+    serde_json::from_str(&json).map_err(|e| StorageError::Corrupt(format!("site: {e}")))
+}
+
+fn with_args<'a>(fixed: Vec<&'a (dyn ToSql + Sync)>, args: &'a [String]) -> Vec<&'a (dyn ToSql + Sync)> {
+    let mut all = fixed;
+    all.extend(args.iter().map(|a| a as &(dyn ToSql + Sync)));
+    all
+}
+
+#[async_trait::async_trait]
+impl Storage for PgStorage {
+    async fn put_user(&self, u: &UserRecord) -> StorageResult<()> {
+        let c = self.client().await?;
+        let scope = serde_json::to_string(&u.scope).expect("json");
+        c.execute(
+            "INSERT INTO users (id, name, role, scope) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, role = excluded.role, scope = excluded.scope",
+            &[&u.id, &u.name, &u.role.as_str(), &scope],
+        )
+        .await
+        .db()?;
+        bump_reference(&c).await
+    }
+
+    async fn users(&self) -> StorageResult<Vec<UserRecord>> {
+        let c = self.client().await?;
+        c.query("SELECT id, name, role, scope FROM users ORDER BY id", &[]).await.db()?.iter().map(to_user).collect()
+    }
+
+    async fn add_device(&self, device_id: &str, user_id: &str, token_hash: &str, expires_at: i64) -> StorageResult<()> {
+        let c = self.client().await?;
+        if c.query_opt("SELECT 1 FROM users WHERE id = $1", &[&user_id]).await.db()?.is_none() {
+            return Err(StorageError::NotFound(format!("user {user_id}")));
+        }
+        c.execute(
+            "INSERT INTO devices (id, user_id, token_hash, expires_at) VALUES ($1, $2, $3, $4)",
+            &[&device_id, &user_id, &token_hash, &expires_at],
+        )
+        .await
+        .db()?;
+        Ok(())
+    }
+
+    async fn revoke_device(&self, device_id: &str) -> StorageResult<bool> {
+        let c = self.client().await?;
+        Ok(c.execute("UPDATE devices SET revoked = TRUE WHERE id = $1", &[&device_id]).await.db()? > 0)
+    }
+
+    async fn principal(&self, token_hash: &str, now: i64) -> StorageResult<Option<Principal>> {
+        let c = self.client().await?;
+        let row = c
+            .query_opt(
+                "SELECT u.id, u.name, u.role, u.scope, d.id, d.expires_at FROM devices d JOIN users u ON u.id = d.user_id
+                 WHERE d.token_hash = $1 AND NOT d.revoked AND d.expires_at > $2",
+                &[&token_hash, &now],
+            )
+            .await
+            .db()?;
+        row.map(|r| {
+            let u = to_user(&r)?;
+            Ok(Principal { user_id: u.id, name: u.name, role: u.role, scope: u.scope, device_id: r.get(4), token_expires_at: r.get(5) })
+        })
+        .transpose()
+    }
+
+    async fn put_site(&self, site: &Site) -> StorageResult<()> {
+        let c = self.client().await?;
+        let json = serde_json::to_string(site).expect("json");
+        c.execute(
+            "INSERT INTO sites (id, area, json) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET area = excluded.area, json = excluded.json",
+            &[&site.id, &site.area, &json],
+        )
+        .await.db()?;
+        bump_reference(&c).await
+    }
+
+    async fn site(&self, id: &str) -> StorageResult<Option<Site>> {
+        let c = self.client().await?;
+        c.query_opt("SELECT json FROM sites WHERE id = $1", &[&id]).await.db()?.map(|r| to_site(r.get(0))).transpose()
+    }
+
+    async fn sites_in(&self, scope: &Scope) -> StorageResult<Vec<Site>> {
+        let (cond, args) = scope.sql(1, '$');
+        let sql = format!("SELECT json FROM sites WHERE {} ORDER BY id", cond.replace("site_id", "id"));
+        let c = self.client().await?;
+        c.query(&sql, &with_args(vec![], &args)).await.db()?.into_iter().map(|r| to_site(r.get(0))).collect()
+    }
+
+    async fn put_template(&self, id: &str, version: u32, json: &str) -> StorageResult<()> {
+        let c = self.client().await?;
+        c.execute("INSERT INTO templates (id, version, json) VALUES ($1, $2, $3)", &[&id, &(version as i32), &json]).await.db()?;
+        bump_reference(&c).await
+    }
+
+    async fn templates(&self) -> StorageResult<Vec<String>> {
+        let c = self.client().await?;
+        Ok(c.query("SELECT json FROM templates ORDER BY id, version", &[]).await.db()?.iter().map(|r| r.get(0)).collect())
+    }
+
+    async fn reference_counter(&self) -> StorageResult<i64> {
+        let c = self.client().await?;
+        Ok(c.query_opt("SELECT value FROM counters WHERE name = 'reference'", &[]).await.db()?.map(|r| r.get(0)).unwrap_or(0))
+    }
+
+    async fn document(&self, id: &str) -> StorageResult<Option<StoredDoc>> {
+        let c = self.client().await?;
+        Ok(c.query_opt("SELECT kind, site_id, area, snapshot, version FROM documents WHERE id = $1", &[&id])
+            .await
+            .db()?
+            .map(|r| Ok(StoredDoc { kind: kind(&r, 0)?, site_id: r.get(1), area: r.get(2), snapshot: r.get(3), version: r.get(4) }))
+            .transpose()?)
+    }
+
+    async fn commit(&self, w: &DocWrite) -> StorageResult<CommitOutcome> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.db()?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&FEED_LOCK]).await.db()?;
+        let updated = match w.expected_version {
+            None => tx
+                .execute(
+                    "INSERT INTO documents (id, kind, site_id, area, snapshot, version) VALUES ($1, $2, $3, $4, $5, 1)
+                     ON CONFLICT (id) DO NOTHING",
+                    &[&w.id, &w.kind.as_str(), &w.site_id, &w.area, &w.snapshot],
+                )
+                .await
+                .db()?,
+            Some(v) => tx
+                .execute(
+                    "UPDATE documents SET snapshot = $2, version = version + 1 WHERE id = $1 AND version = $3",
+                    &[&w.id, &w.snapshot, &v],
+                )
+                .await
+                .db()?,
+        };
+        if updated == 0 {
+            tx.rollback().await.db()?;
+            return Ok(CommitOutcome::Stale);
+        }
+        for (hash, bytes) in &w.changes {
+            tx.execute(
+                "INSERT INTO changes (doc_id, hash, bytes, device_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                &[&w.id, hash, bytes, &w.device_id],
+            )
+            .await
+            .db()?;
+        }
+        for hash in &w.blob_refs {
+            tx.execute("INSERT INTO blob_refs (hash, doc_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", &[&hash.as_str(), &w.id])
+                .await
+                .db()?;
+        }
+        tx.commit().await.db()?;
+        Ok(CommitOutcome::Committed)
+    }
+
+    async fn max_seq(&self) -> StorageResult<i64> {
+        let c = self.client().await?;
+        Ok(c.query_one("SELECT COALESCE(MAX(seq), 0) FROM changes", &[]).await.db()?.get(0))
+    }
+
+    async fn feed(&self, scope: &Scope, after: i64, upto: i64, exclude_device: &str, limit: i64) -> StorageResult<Vec<FeedRow>> {
+        let (cond, args) = scope.sql(5, '$');
+        let sql = format!(
+            "SELECT c.seq, c.doc_id, d.kind, c.bytes FROM changes c JOIN documents d ON d.id = c.doc_id
+             WHERE c.seq > $1 AND c.seq <= $2 AND c.device_id <> $3 AND {cond} ORDER BY c.seq LIMIT $4"
+        );
+        let c = self.client().await?;
+        let rows = c.query(&sql, &with_args(vec![&after, &upto, &exclude_device, &limit], &args)).await.db()?;
+        rows.iter().map(|r| Ok(FeedRow { seq: r.get(0), doc_id: r.get(1), kind: kind(r, 2)?, bytes: r.get(3) })).collect()
+    }
+
+    async fn snapshots(&self, scope: &Scope, after_id: &str, limit: i64) -> StorageResult<Vec<(String, DocKind, Vec<u8>)>> {
+        let (cond, args) = scope.sql(3, '$');
+        let sql = format!("SELECT id, kind, snapshot FROM documents WHERE id > $1 AND {cond} ORDER BY id LIMIT $2");
+        let c = self.client().await?;
+        let rows = c.query(&sql, &with_args(vec![&after_id, &limit], &args)).await.db()?;
+        rows.iter().map(|r| Ok((r.get(0), kind(r, 1)?, r.get(2)))).collect()
+    }
+
+    async fn blob_in_scope(&self, hash: &BlobHash, scope: &Scope) -> StorageResult<bool> {
+        let (cond, args) = scope.sql(2, '$');
+        let sql = format!("SELECT EXISTS (SELECT 1 FROM blob_refs b JOIN documents d ON d.id = b.doc_id WHERE b.hash = $1 AND {cond})");
+        let c = self.client().await?;
+        Ok(c.query_one(&sql, &with_args(vec![&hash.as_str()], &args)).await.db()?.get(0))
+    }
+
+    async fn document_count(&self) -> StorageResult<i64> {
+        let c = self.client().await?;
+        Ok(c.query_one("SELECT COUNT(*) FROM documents", &[]).await.db()?.get(0))
+    }
+}

@@ -1,0 +1,99 @@
+//! Server schemas go through numbered migrations on both backends: a
+//! database written before the migrations were numbered (the previous
+//! schema, kept as fixtures) adopts them with its data intact, opening
+//! twice changes nothing, and a database from a newer build is refused
+//! rather than guessed at.
+
+use redline_device::doc::DocKind;
+use redline_storage::{Scope, Storage, StorageError};
+use redline_storage_postgres::PgStorage;
+use redline_storage_sqlite::SqliteStorage;
+use redline_tests::{PG_URL, fresh_schema};
+
+const SQLITE_BEFORE: &str = include_str!("fixtures/server-schema-unversioned.sqlite.sql");
+const POSTGRES_BEFORE: &str = include_str!("fixtures/server-schema-unversioned.postgres.sql");
+
+/// Rows a server of the previous schema held: a user with a device, a
+/// document with one change in the feed, a blob it cites.
+const ROWS: &str = r#"
+INSERT INTO users (id, name, role, scope) VALUES ('insp-1', '张检查员', 'inspector', '{"areas":["zj/hz/xh"],"sites":[]}');
+INSERT INTO devices (id, user_id, token_hash, expires_at) VALUES ('dev-1', 'insp-1', 'hash-of-token', 9999999999999);
+INSERT INTO documents (id, kind, site_id, area, snapshot, version) VALUES ('doc-1', 'hazard', 'site-1', 'zj/hz/xh/c01', '\x00', 3);
+INSERT INTO changes (doc_id, hash, bytes, device_id) VALUES ('doc-1', 'c1', '\x01', 'dev-1');
+INSERT INTO blob_refs (hash, doc_id) VALUES ('b1', 'doc-1');
+"#;
+
+/// What a migrated database must still answer.
+async fn holds_the_old_rows(s: &dyn Storage) {
+    let who = s.principal("hash-of-token", 0).await.unwrap().expect("the device's token still works");
+    assert_eq!((who.user_id.as_str(), who.device_id.as_str()), ("insp-1", "dev-1"));
+    assert_eq!(who.scope, Scope { areas: vec!["zj/hz/xh".into()], sites: vec![] });
+    let doc = s.document("doc-1").await.unwrap().expect("the document is kept");
+    assert_eq!((doc.kind, doc.version, doc.area.as_str()), (DocKind::Hazard, 3, "zj/hz/xh/c01"));
+    assert_eq!(s.max_seq().await.unwrap(), 1, "the feed is kept");
+    assert_eq!(s.document_count().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn sqlite_database_of_the_previous_schema_is_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.db");
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(SQLITE_BEFORE).unwrap();
+        c.execute_batch(&ROWS.replace("'\\x00'", "x'00'").replace("'\\x01'", "x'01'")).unwrap();
+    }
+    let s = SqliteStorage::open(&path).unwrap();
+    holds_the_old_rows(&s).await;
+    drop(s);
+    let version =
+        |p: &std::path::Path| -> i64 { rusqlite::Connection::open(p).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap() };
+    let migrated = version(&path);
+    assert_eq!(migrated, redline_storage_sqlite::MIGRATIONS.len() as i64);
+
+    // Opening again runs nothing and loses nothing.
+    holds_the_old_rows(&SqliteStorage::open(&path).unwrap()).await;
+    assert_eq!(version(&path), migrated);
+
+    // A database a newer build wrote is refused, and left as it was.
+    rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", migrated + 1).unwrap();
+    match SqliteStorage::open(&path) {
+        Err(StorageError::SchemaTooNew { found, supported }) => assert_eq!((found, supported), (migrated + 1, migrated)),
+        Err(e) => panic!("expected SchemaTooNew, got {e}"),
+        Ok(_) => panic!("a newer schema must be refused"),
+    }
+    assert_eq!(version(&path), migrated + 1);
+}
+
+#[tokio::test]
+async fn postgres_database_of_the_previous_schema_is_migrated() {
+    let schema = fresh_schema();
+    let (client, connection) = match tokio_postgres::connect(PG_URL, tokio_postgres::NoTls).await {
+        Ok(c) => c,
+        Err(e) if std::env::var_os("CI").is_some() => panic!("PostgreSQL is required under CI: {e}"),
+        Err(e) => return eprintln!("skipping: PostgreSQL at {PG_URL} is not reachable ({e})"),
+    };
+    tokio::spawn(connection);
+    let rows = ROWS.replace("'\\x00'", "'\\x00'::bytea").replace("'\\x01'", "'\\x01'::bytea");
+    client.batch_execute(&format!("CREATE SCHEMA {schema}; SET search_path = {schema}; {POSTGRES_BEFORE} {rows}")).await.unwrap();
+
+    let s = PgStorage::connect(PG_URL, Some(&schema)).await.unwrap();
+    holds_the_old_rows(&s).await;
+    let version = || async {
+        let v: i64 = client.query_one(&format!("SELECT version FROM {schema}.schema_version"), &[]).await.unwrap().get(0);
+        v
+    };
+    let migrated = version().await;
+    assert_eq!(migrated, redline_storage_postgres::MIGRATIONS.len() as i64);
+
+    holds_the_old_rows(&PgStorage::connect(PG_URL, Some(&schema)).await.unwrap()).await;
+    assert_eq!(version().await, migrated);
+
+    client.execute(&format!("UPDATE {schema}.schema_version SET version = {}", migrated + 1), &[]).await.unwrap();
+    match PgStorage::connect(PG_URL, Some(&schema)).await {
+        Err(StorageError::SchemaTooNew { found, supported }) => assert_eq!((found, supported), (migrated + 1, migrated)),
+        Err(e) => panic!("expected SchemaTooNew, got {e}"),
+        Ok(_) => panic!("a newer schema must be refused"),
+    }
+    client.batch_execute(&format!("DROP SCHEMA {schema} CASCADE")).await.unwrap();
+}
