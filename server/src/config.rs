@@ -2,7 +2,8 @@
 //! overriding the one before), with defaults that run out of the box:
 //! 127.0.0.1:8080, SQLite and blobs under `./redline-data`.
 
-use clap::{Args, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
@@ -14,44 +15,50 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-/// Settings a config file may hold, and the environment variable each one
-/// stands in for. `--config redline.toml` (or `REDLINE_CONFIG`) names it.
-const FILE_KEYS: &[(&str, &str)] = &[
-    ("listen", "REDLINE_LISTEN"),
-    ("data_dir", "REDLINE_DATA"),
-    ("database_url", "REDLINE_DATABASE_URL"),
-    ("pg_schema", "REDLINE_PG_SCHEMA"),
-    ("no_seed", "REDLINE_NO_SEED"),
-];
+/// Settings a config file may hold, named as their flags' fields.
+/// `--config redline.toml` (or `REDLINE_CONFIG`) names the file.
+const FILE_KEYS: &[&str] = &["listen", "data_dir", "database_url", "pg_schema", "no_seed"];
 
-/// Reads the config file named on the command line or in `REDLINE_CONFIG`
-/// into the environment, without overriding variables already set, so that
-/// flags > environment > file. Unknown keys are an error, not a silent typo.
-pub fn load_config_file(args: &[String]) -> Result<(), String> {
-    let named = args
-        .iter()
-        .position(|a| a == "--config")
-        .and_then(|i| args.get(i + 1).cloned())
-        .or_else(|| args.iter().find_map(|a| a.strip_prefix("--config=").map(String::from)))
-        .or_else(|| std::env::var("REDLINE_CONFIG").ok());
-    let Some(path) = named else { return Ok(()) };
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("config file {path}: {e}"))?;
-    let table: toml::Table = text.parse().map_err(|e| format!("config file {path}: {e}"))?;
+/// Parses the command line (`args[0]` is the program) with the environment
+/// and the config file beneath it: flags > environment > file > defaults.
+/// Unknown keys in the file are an error, not a silent typo. Nothing is
+/// written to the process environment.
+pub fn parse(args: &[String]) -> Result<Cli, String> {
+    let matches = Cli::command().try_get_matches_from(args).map_err(|e| e.to_string())?;
+    let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.to_string())?;
+    let Some(path) = cli.config.config.clone() else { return Ok(cli) };
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("config file {}: {e}", path.display()))?;
+    let table: toml::Table = text.parse().map_err(|e| format!("config file {}: {e}", path.display()))?;
     for (key, value) in table {
-        let Some((_, var)) = FILE_KEYS.iter().find(|(k, _)| *k == key) else {
-            return Err(format!("config file {path}: unknown setting {key:?}"));
+        let Some(arg) = FILE_KEYS.iter().copied().find(|k| *k == key) else {
+            return Err(format!("config file {}: unknown setting {key:?}", path.display()));
         };
-        let value = match value {
+        // The file fills only what neither a flag nor the environment set.
+        if matches!(matches.value_source(arg), Some(ValueSource::CommandLine | ValueSource::EnvVariable)) {
+            continue;
+        }
+        let text = match value {
             toml::Value::String(s) => s,
-            toml::Value::Boolean(b) => b.to_string(),
             other => other.to_string(),
         };
-        if std::env::var_os(var).is_none() {
-            // Single-threaded start-up, before any other thread exists.
-            unsafe { std::env::set_var(var, value) };
-        }
+        cli.config.set(arg, &text).map_err(|e| format!("config file {}: {key}: {e}", path.display()))?;
     }
-    Ok(())
+    Ok(cli)
+}
+
+impl Config {
+    /// Sets one file-settable field from its text.
+    fn set(&mut self, arg: &str, text: &str) -> Result<(), String> {
+        match arg {
+            "listen" => self.listen = text.into(),
+            "data_dir" => self.data_dir = text.into(),
+            "database_url" => self.database_url = Some(text.into()),
+            "pg_schema" => self.pg_schema = Some(text.into()),
+            "no_seed" => self.no_seed = text.parse().map_err(|_| format!("{text:?} is not true or false"))?,
+            other => return Err(format!("{other} cannot be set from a file")),
+        }
+        Ok(())
+    }
 }
 
 #[derive(Args, Debug, Clone)]

@@ -1,6 +1,5 @@
 //! `redline-server`: serve (the default) or administer.
 
-use clap::Parser;
 use redline_admin::seed::seed_if_empty;
 use redline_admin::{import_sites_csv, publish_template, register_device};
 use redline_server::app::{self, anyhow_like::Result};
@@ -9,15 +8,14 @@ use redline_storage::{Scope, UserRecord};
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    redline_server::config::load_config_file(&args)?;
-    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run())
+    let cli = redline_server::config::parse(&args)?;
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run(cli))
 }
 
-async fn run() -> Result<()> {
+async fn run(cli: Cli) -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
-    let cli = Cli::parse();
     let config = cli.config;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {

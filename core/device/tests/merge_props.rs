@@ -574,6 +574,8 @@ fn two_answers_to_one_item_conflict_with_both_authors_until_resolved() {
     assert_eq!(err.kind(), ErrorKind::InvalidInput, "only one of the conflicting values may be chosen");
     assert_eq!(a.resolve_conflict(&zhang, "answers/H06", &chosen, T0 + 3).unwrap_err().kind(), ErrorKind::NotFound);
     a.resolve_conflict(&zhang, "answers/H05", &chosen, T0 + 3).unwrap();
+    let again = a.resolve_conflict(&zhang, "answers/H05", &chosen, T0 + 3).unwrap_err();
+    assert_eq!(again.kind(), ErrorKind::Conflict, "a conflict settled meanwhile asks the app to read again");
     let ra = a.read().unwrap();
     assert!(ra.conflicts.is_empty());
     assert_eq!(ra.answers["H05"].value, AnswerValue::Fail);

@@ -15,8 +15,7 @@ use redline_domain::inspection::Inspection;
 use redline_domain::sync::chunks::split_changes;
 use redline_domain::sync::rules::{self, Uploader};
 use redline_domain::sync::wire::{DocUpload, UploadResult, UploadStatus, heads_from_hex, heads_to_hex};
-use redline_storage::{CommitOutcome, DocWrite, Principal};
-use std::collections::HashSet;
+use redline_storage::{CommitOutcome, DocWrite, Principal, StoredDoc};
 
 /// Attempts at a compare-and-swap commit before giving up on a hot document.
 const COMMIT_ATTEMPTS: usize = 8;
@@ -100,16 +99,125 @@ fn refuse<T>(msg: impl Into<String>) -> Result<T, Result<Refused, ApiError>> {
     Err(Ok(Refused(msg.into())))
 }
 
-async fn merge(state: &AppState, who: &Principal, up: &DocUpload) -> MergeResult {
-    let changes = split_changes(&up.changes, state.limits.changes_per_doc).map_err(|e| Ok(Refused(e.to_string())))?;
-    let client_heads = heads_from_hex(&up.heads).map_err(|e| Ok(Refused(e)))?;
-    let Some(kind) = DocKind::parse(&up.kind) else {
-        return refuse(format!("unknown document kind {:?}", up.kind));
-    };
-    let actor = actor_of(who);
-    let skeleton = Some(kind.skeleton_hash());
-    let uploader = Uploader { user_id: who.user_id.clone(), role: who.role };
+/// What an upload brings, checked before anything is loaded.
+struct Upload {
+    doc_id: String,
+    kind: DocKind,
+    changes: Vec<automerge::Change>,
+    client_heads: Vec<ChangeHash>,
+    actor: automerge::ActorId,
+    uploader: Uploader,
+}
 
+impl Upload {
+    fn check(who: &Principal, up: &DocUpload, max_changes: usize) -> Result<Upload, Refused> {
+        let Some(kind) = DocKind::parse(&up.kind) else {
+            return Err(Refused(format!("unknown document kind {:?}", up.kind)));
+        };
+        Ok(Upload {
+            doc_id: up.doc_id.clone(),
+            kind,
+            changes: split_changes(&up.changes, max_changes).map_err(|e| Refused(e.to_string()))?,
+            client_heads: heads_from_hex(&up.heads).map_err(Refused)?,
+            actor: actor_of(who),
+            uploader: Uploader { user_id: who.user_id.clone(), role: who.role },
+        })
+    }
+}
+
+/// The outcome of merging an upload into the stored copy, before commit.
+enum Plan {
+    /// Nothing new (a retry of something already accepted).
+    Unchanged { heads: Vec<String>, missing: Vec<u8> },
+    /// A merged, validated document to commit.
+    Commit(Box<Merged>),
+}
+
+struct Merged {
+    /// The domain rules' answer, with the blobs the document cites when it
+    /// passes; applied after the scope check, so a document for a site out
+    /// of scope reads "not found" whatever else is wrong with it.
+    verdict: Result<Vec<BlobHash>, String>,
+    site_id: String,
+    snapshot: Vec<u8>,
+    heads: Vec<String>,
+    missing: Vec<u8>,
+    new_changes: Vec<(String, Vec<u8>)>,
+}
+
+/// The CPU half of a merge, run on the blocking pool: load the stored copy,
+/// check who made every new change, apply them on a fork, read the result
+/// and check it against the domain rules.
+fn plan(up: &Upload, stored: Option<&StoredDoc>) -> Result<Plan, Result<Refused, ApiError>> {
+    let internal = |e: String| Err(ApiError::Internal(e));
+    let mut base = match stored {
+        Some(s) => AutoCommit::load(&s.snapshot).map_err(|e| internal(format!("stored document: {e}")))?,
+        None => AutoCommit::new(),
+    };
+    let base_heads = base.get_heads();
+    let new: Vec<_> = up.changes.iter().filter(|c| base.get_change_by_hash(&c.hash()).is_none()).cloned().collect();
+    let skeleton = up.kind.skeleton_hash();
+    if let Some(c) = new.iter().find(|c| *c.actor_id() != up.actor && c.hash() != skeleton) {
+        return refuse(format!("change {} was not made by this device's actor", c.hash()));
+    }
+    let missing_for = |doc: &mut AutoCommit| {
+        // The client's heads are all known once its upload is merged.
+        if up.client_heads.iter().all(|h| doc.get_change_by_hash(h).is_some()) {
+            doc.save_after(&up.client_heads)
+        } else {
+            doc.save_after(&[])
+        }
+    };
+    if new.is_empty() {
+        return Ok(Plan::Unchanged { heads: heads_to_hex(&base_heads), missing: missing_for(&mut base) });
+    }
+    let mut fork = base.fork();
+    fork.apply_changes(new.iter().cloned()).map_err(|e| Ok(Refused(format!("changes do not apply: {e}"))))?;
+    if !fork.get_missing_deps(&[]).is_empty() {
+        return refuse("the changes depend on history the server does not have; send everything after the last acknowledged heads");
+    }
+    let after = Model::read(&up.doc_id, up.kind, &fork).map_err(Ok)?;
+    let before = match stored {
+        Some(_) => Some(Model::read(&up.doc_id, up.kind, &base).map_err(|Refused(r)| Err(ApiError::Internal(r)))?),
+        None => None,
+    };
+    if stored.is_some_and(|s| s.site_id != after.site_id()) {
+        return refuse("the document's site cannot change");
+    }
+    let verdict = check_rules(before.as_ref(), &after, &up.uploader).and_then(|()| after.blobs().map_err(|Refused(r)| r));
+    Ok(Plan::Commit(Box::new(Merged {
+        verdict,
+        site_id: after.site_id().to_string(),
+        snapshot: fork.save(),
+        heads: heads_to_hex(&fork.get_heads()),
+        missing: missing_for(&mut fork),
+        new_changes: new.iter().map(|c| (c.hash().to_string(), c.raw_bytes().to_vec())).collect(),
+    })))
+}
+
+/// The shared domain rules for the document's kind, given the document
+/// before (if any) and after the upload.
+fn check_rules(before: Option<&Model>, after: &Model, who: &Uploader) -> Result<(), String> {
+    match after {
+        Model::Inspection(a) => {
+            let b = match before {
+                Some(Model::Inspection(b)) => Some(b.as_ref()),
+                _ => None,
+            };
+            rules::check_inspection(b, a, who)
+        }
+        Model::Hazard(a) => {
+            let b = match before {
+                Some(Model::Hazard(b)) => Some(b.as_ref()),
+                _ => None,
+            };
+            rules::check_hazard(b, a, who)
+        }
+    }
+}
+
+async fn merge(state: &AppState, who: &Principal, up: &DocUpload) -> MergeResult {
+    let upload = std::sync::Arc::new(Upload::check(who, up, state.limits.changes_per_doc).map_err(Ok)?);
     for _ in 0..COMMIT_ATTEMPTS {
         let stored = state.storage.document(&up.doc_id).await.map_err(|e| Err(e.into()))?;
         if let Some(s) = &stored {
@@ -117,85 +225,40 @@ async fn merge(state: &AppState, who: &Principal, up: &DocUpload) -> MergeResult
             if !who.scope.contains(&s.site_id, &s.area) {
                 return refuse("not found");
             }
-            if s.kind != kind {
+            if s.kind != upload.kind {
                 return refuse(format!("document {} is not a {}", up.doc_id, up.kind));
             }
         }
-        let mut base = match &stored {
-            Some(s) => AutoCommit::load(&s.snapshot).map_err(|e| Err(ApiError::Internal(format!("stored document: {e}"))))?,
-            None => AutoCommit::new(),
+        let (u, stored) = (upload.clone(), stored);
+        let (planned, stored) = tokio::task::spawn_blocking(move || (plan(&u, stored.as_ref()), stored))
+            .await
+            .map_err(|e| Err(ApiError::Internal(format!("merge task failed: {e}"))))?;
+        let merged = match planned? {
+            Plan::Unchanged { heads, missing } => return Ok((heads, missing)),
+            Plan::Commit(m) => m,
         };
-        let base_heads = base.get_heads();
-        let known: HashSet<ChangeHash> = changes.iter().map(|c| c.hash()).filter(|h| base.get_change_by_hash(h).is_some()).collect();
-        let new: Vec<_> = changes.iter().filter(|c| !known.contains(&c.hash())).cloned().collect();
-        for c in &new {
-            if *c.actor_id() != actor && Some(c.hash()) != skeleton {
-                return refuse(format!("change {} was not made by this device's actor", c.hash()));
-            }
-        }
-        let missing_for = |doc: &mut AutoCommit| {
-            // The client's heads are all known once its upload is merged.
-            if client_heads.iter().all(|h| doc.get_change_by_hash(h).is_some()) {
-                doc.save_after(&client_heads)
-            } else {
-                doc.save_after(&[])
-            }
-        };
-        if new.is_empty() {
-            // A retry of something already accepted: nothing changes.
-            return Ok((heads_to_hex(&base_heads), missing_for(&mut base)));
-        }
-        let mut fork = base.fork();
-        fork.apply_changes(new.iter().cloned()).map_err(|e| Ok(Refused(format!("changes do not apply: {e}"))))?;
-        if !fork.get_missing_deps(&[]).is_empty() {
-            return refuse("the changes depend on history the server does not have; send everything after the last acknowledged heads");
-        }
-        let after = Model::read(&up.doc_id, kind, &fork).map_err(Ok)?;
-        let before = match &stored {
-            Some(_) => Some(Model::read(&up.doc_id, kind, &base).map_err(|Refused(r)| Err(ApiError::Internal(r)))?),
-            None => None,
-        };
-        let site_id = after.site_id().to_string();
         let area = match &stored {
             Some(s) => s.area.clone(),
-            None => match state.storage.site(&site_id).await.map_err(|e| Err(e.into()))? {
+            None => match state.storage.site(&merged.site_id).await.map_err(|e| Err(e.into()))? {
                 Some(site) if who.scope.contains(&site.id, &site.area) => site.area,
                 _ => return refuse("not found"),
             },
         };
-        if stored.as_ref().is_some_and(|s| s.site_id != site_id) {
-            return refuse("the document's site cannot change");
-        }
-        let verdict = match (&before, &after) {
-            (b, Model::Inspection(a)) => {
-                let b = match b {
-                    Some(Model::Inspection(b)) => Some(b.as_ref()),
-                    _ => None,
-                };
-                rules::check_inspection(b, a, &uploader)
-            }
-            (b, Model::Hazard(a)) => {
-                let b = match b {
-                    Some(Model::Hazard(b)) => Some(b.as_ref()),
-                    _ => None,
-                };
-                rules::check_hazard(b, a, &uploader)
-            }
-        };
-        verdict.map_err(|r| Ok(Refused(r)))?;
+        let Merged { verdict, site_id, snapshot, heads, missing, new_changes } = *merged;
+        let blobs = verdict.map_err(|r| Ok(Refused(r)))?;
         let write = DocWrite {
             id: up.doc_id.clone(),
-            kind,
+            kind: upload.kind,
             site_id,
             area,
-            snapshot: fork.save(),
+            snapshot,
             expected_version: stored.as_ref().map(|s| s.version),
-            changes: new.iter().map(|c| (c.hash().to_string(), c.raw_bytes().to_vec())).collect(),
+            changes: new_changes,
             device_id: who.device_id.clone(),
-            blob_refs: after.blobs().map_err(Ok)?,
+            blob_refs: blobs,
         };
         match state.storage.commit(&write).await.map_err(|e| Err(e.into()))? {
-            CommitOutcome::Committed => return Ok((heads_to_hex(&fork.get_heads()), missing_for(&mut fork))),
+            CommitOutcome::Committed => return Ok((heads, missing)),
             CommitOutcome::Stale => continue,
         }
     }

@@ -78,25 +78,38 @@ impl InspectionDoc {
     pub fn resolve_conflict(&mut self, who: &Identity, path: &str, chosen: &str, at: Millis) -> Result<()> {
         let conflict = self.read()?.conflicts.into_iter().find(|c| c.path == path);
         let Some(conflict) = conflict else {
-            return Err(Error::NotFound(format!("conflict at {path}")));
+            // A field that exists but holds one value: someone settled it
+            // since the app read the inspection.
+            let settled = self.field_at(path).is_ok_and(|(obj, key)| self.doc.get(&obj, key.as_str()).ok().flatten().is_some());
+            return Err(if settled {
+                Error::Conflict(format!("the values at {path} are no longer in conflict; read the inspection again"))
+            } else {
+                Error::NotFound(format!("conflict at {path}"))
+            });
         };
         if !conflict.values.iter().any(|v| v.value == chosen) {
             return Err(invalid("the chosen value is not one of the conflicting values"));
         }
-        let parts: Vec<&str> = path.split('/').collect();
-        let (obj, key) = match parts.as_slice() {
-            [root_key] => (ROOT, *root_key),
-            ["findings", id, field] => {
-                let findings = self.map("findings")?;
-                let (_, obj) = self.doc.get(&findings, *id)?.ok_or_else(|| Error::NotFound(format!("finding {id}")))?;
-                (obj, *field)
-            }
-            [map, key] => (self.map(map)?, *key),
-            _ => return Err(invalid(format!("unknown path {path}"))),
-        };
-        self.doc.put(&obj, key, chosen)?;
+        let (obj, key) = self.field_at(path)?;
+        self.doc.put(&obj, key.as_str(), chosen)?;
         self.touch(who)?;
         super::commit(&mut self.doc, at);
         Ok(())
+    }
+
+    /// The object and key a conflict path names (`header`, `answers/H01`,
+    /// `findings/<id>/deadline`, ...).
+    fn field_at(&self, path: &str) -> Result<(automerge::ObjId, String)> {
+        let parts: Vec<&str> = path.split('/').collect();
+        Ok(match parts.as_slice() {
+            [root_key] => (ROOT, root_key.to_string()),
+            ["findings", id, field] => {
+                let findings = self.map("findings")?;
+                let (_, obj) = self.doc.get(&findings, *id)?.ok_or_else(|| Error::NotFound(format!("finding {id}")))?;
+                (obj, field.to_string())
+            }
+            [map, key] => (self.map(map)?, key.to_string()),
+            _ => return Err(invalid(format!("unknown path {path}"))),
+        })
     }
 }
