@@ -222,3 +222,27 @@ async fn a_blob_must_match_its_hash() {
     assert_eq!(server.state.blobs.get(&BlobHash::parse(&hash).unwrap()).await.unwrap(), Some(photo));
     still_serves(&server).await;
 }
+
+/// A server that keeps answering 409 (the document too busy to merge) makes
+/// the client retry and then report `Conflict`: others keep changing what
+/// this device edits, so the app may try again later. Served by a stand-in
+/// that answers every request this way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_document_busy_on_every_retry_is_a_conflict() {
+    let server = start(Options::default()).await;
+    let mut d = server.device("insp-1").await;
+    let busy = axum::Router::new().fallback(|| async {
+        let body = wire::encode(&wire::ErrorBody {
+            code: "conflict".into(),
+            message: "document x is being written by many devices; retry".into(),
+        });
+        (axum::http::StatusCode::CONFLICT, [(axum::http::header::CONTENT_TYPE, wire::CONTENT_TYPE)], body)
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, busy).await });
+    d.use_server(&url);
+    let err = d.client.sync(&d.store, &Default::default(), None).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
+    assert!(err.to_string().contains("being written by many devices"), "{err}");
+}

@@ -85,6 +85,7 @@ impl SyncClient {
                 _ = cancel.cancelled() => return Err(cancelled()),
                 r = build().bearer_auth(&self.token).send() => r,
             };
+            let mut busy = false;
             let error = match response {
                 Ok(r) if r.status().is_success() => return r.bytes().await.map(|b| b.to_vec()).map_err(net),
                 Ok(r) => {
@@ -93,6 +94,7 @@ impl SyncClient {
                     let message = wire::decode::<wire::ErrorBody>(&body).map(|e| e.message).unwrap_or_else(|_| status.to_string());
                     // 409 on a sync means the document was too busy to merge: retry.
                     let retryable = status.is_server_error() || matches!(status.as_u16(), 408 | 409 | 429);
+                    busy = status.as_u16() == 409;
                     match status.as_u16() {
                         401 | 403 => return Err(Error::NotAllowed(message)),
                         404 => return Err(Error::NotFound(message)),
@@ -103,7 +105,12 @@ impl SyncClient {
                 Err(e) => net(e),
             };
             if attempt == ATTEMPTS || !error.is_retryable() {
-                return Err(error);
+                return Err(match error {
+                    // Still too busy to merge after every retry: others keep
+                    // changing the document; the app may sync again later.
+                    Error::Network { detail, .. } if busy => Error::Conflict(detail),
+                    other => other,
+                });
             }
             tokio::select! {
                 _ = cancel.cancelled() => return Err(cancelled()),

@@ -2,7 +2,7 @@
 //! inspection, each kept in its history with a reason, and settling a
 //! conflict by writing the chosen value again after all competing ones.
 
-use super::codec::put_json;
+use super::codec::{self, put_json};
 use super::inspection_doc::{InspectionDoc, invalid};
 use crate::error::{Error, Result};
 use crate::inspection::*;
@@ -78,11 +78,13 @@ impl InspectionDoc {
     pub fn resolve_conflict(&mut self, who: &Identity, path: &str, chosen: &str, at: Millis) -> Result<()> {
         let conflict = self.read()?.conflicts.into_iter().find(|c| c.path == path);
         let Some(conflict) = conflict else {
-            // A field that exists but holds one value: someone settled it
-            // since the app read the inspection.
-            let settled = self.field_at(path).is_ok_and(|(obj, key)| self.doc.get(&obj, key.as_str()).ok().flatten().is_some());
+            // The field already holds the chosen value: someone settled the
+            // conflict (this way) since the app read the inspection.
+            let settled = self
+                .field_at(path)
+                .is_ok_and(|(obj, key)| codec::get_string(&self.doc, &obj, key.as_str()).ok().flatten().is_some_and(|v| v == chosen));
             return Err(if settled {
-                Error::Conflict(format!("the values at {path} are no longer in conflict; read the inspection again"))
+                Error::Conflict(format!("the conflict at {path} was settled meanwhile; read the inspection again"))
             } else {
                 Error::NotFound(format!("conflict at {path}"))
             });
