@@ -12,6 +12,7 @@ pub mod me;
 pub mod merge;
 pub mod state;
 pub mod sync_route;
+pub mod uniform;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -34,5 +35,6 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/admin/templates", put(admin_routes::put_template))
         .route("/health", get(|| async { "ok" }))
         .fallback(|| async { ApiError::NotFound })
+        .layer(axum::middleware::from_fn(uniform::cbor_errors))
         .with_state(state)
 }
