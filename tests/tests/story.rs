@@ -8,47 +8,12 @@ use redline_device::hazard::{Action, HazardState, ListingLevel, TreatmentPlan};
 use redline_device::inspection::*;
 use redline_device::store::{HazardQuery, InspectionQuery, PhotoMeta};
 use redline_device::time::Date;
-use redline_tests::{Device, TestServer};
+use redline_tests::{TestServer, on_both_backends, pass_all};
 use tokio_util::sync::CancellationToken;
-
-macro_rules! on_both_backends {
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                if let Some(s) = redline_tests::TestServer::start(redline_tests::Backend::Sqlite).await {
-                    super::$name(s).await;
-                }
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if let Some(s) = redline_tests::TestServer::start(redline_tests::Backend::Postgres).await {
-                    super::$name(s).await;
-                }
-            }
-        }
-    };
-}
 
 on_both_backends!(co_inspectors_merge_into_one_inspection);
 on_both_backends!(hazard_lifecycle_crosses_roles_and_devices);
 on_both_backends!(scope_keeps_communities_apart);
-
-/// Answers every item of the hazardous-chemicals checklist with a pass
-/// (numbers at their minimum), except those in `skip`.
-fn pass_all(d: &Device, id: &str, skip: &[&str]) {
-    let t = d.store.template("hazardous_chemicals", None).unwrap();
-    for (_, item) in t.items() {
-        if skip.contains(&item.id.as_str()) {
-            continue;
-        }
-        let v = match &item.answer {
-            redline_device::template::AnswerType::Number { min, .. } => AnswerValue::Number(min.unwrap_or(0.0)),
-            _ => AnswerValue::Pass,
-        };
-        d.store.answer(id, &item.id, v, None).unwrap();
-    }
-}
 
 fn finding(item: &str, text: &str) -> NewFinding {
     NewFinding {
@@ -69,7 +34,7 @@ async fn co_inspectors_merge_into_one_inspection(server: TestServer) {
     // A starts; B joins from the id and header (a QR code), both offline.
     let started = a.store.start_inspection("site-a1", InspectionKind::Enforcement, "hazardous_chemicals").unwrap();
     b.store.join_inspection(&started.id, &started.header).unwrap();
-    pass_all(&a, &started.id, &["H01", "H02", "H20"]);
+    pass_all(&a.store, &started.id, &["H01", "H02", "H20"]);
     a.store.answer(&started.id, "H20", AnswerValue::Fail, Some("氧化剂与可燃物同库".into())).unwrap();
     let fa = a.store.add_finding(&started.id, finding("H20", "禁配物混存")).unwrap();
     b.store.answer(&started.id, "H01", AnswerValue::Pass, None).unwrap();
@@ -113,7 +78,7 @@ async fn hazard_lifecycle_crosses_roles_and_devices(server: TestServer) {
     let sup = server.device("sup-1").await;
     insp.sync().await;
     let i = insp.store.start_inspection("site-a1", InspectionKind::RoutinePatrol, "hazardous_chemicals").unwrap();
-    pass_all(&insp, &i.id, &["H12"]);
+    pass_all(&insp.store, &i.id, &["H12"]);
     insp.store.answer(&i.id, "H12", AnswerValue::Fail, None).unwrap();
     let f = insp.store.add_finding(&i.id, finding("H12", "爆炸危险区域使用非防爆电机")).unwrap();
     insp.store.attach_photo(&i.id, PhotoOwner::Finding(f.clone()), b"motor photo", PhotoMeta::default()).unwrap();
