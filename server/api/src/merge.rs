@@ -264,3 +264,7 @@ async fn merge(state: &AppState, who: &Principal, up: &DocUpload) -> MergeResult
     }
     Err(Err(ApiError::Conflict(format!("document {} is being written by many devices; retry", up.doc_id))))
 }
+
+#[cfg(test)]
+#[path = "merge_tests.rs"]
+mod tests;
