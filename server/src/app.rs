@@ -41,19 +41,23 @@ pub async fn state(config: &Config) -> anyhow_like::Result<AppState> {
 pub fn limits(config: &Config) -> Limits {
     Limits {
         sync_body: config.max_body,
+        header_timeout: Duration::from_secs(config.header_timeout_secs),
         body_timeout: Duration::from_secs(config.body_timeout_secs),
+        conns_per_ip: config.conns_per_ip,
         in_flight_per_device: config.in_flight_per_device,
         ..Limits::default()
     }
 }
 
-/// Serves until `shutdown` resolves.
+/// Serves the API within `state.limits` until `shutdown` resolves (see
+/// [`crate::serve`] for the connection-level bounds).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, redline_api::router(state)).with_graceful_shutdown(shutdown).await
+    let limits = state.limits.clone();
+    crate::serve::serve(listener, redline_api::router(state), &limits, shutdown).await
 }
 
 /// A tiny boxed error for start-up, where any failure ends the process with
@@ -77,11 +81,14 @@ mod tests {
     fn flags_set_the_limits_and_default_to_limits_default() {
         let (default, set) = (Limits::default(), parsed(&[]));
         assert_eq!(
-            (set.body_timeout, set.in_flight_per_device, set.sync_body),
-            (default.body_timeout, default.in_flight_per_device, default.sync_body)
+            (set.header_timeout, set.body_timeout, set.conns_per_ip, set.in_flight_per_device, set.sync_body),
+            (default.header_timeout, default.body_timeout, default.conns_per_ip, default.in_flight_per_device, default.sync_body)
         );
-        let set = parsed(&["--body-timeout-secs", "7", "--in-flight-per-device", "9"]);
-        assert_eq!((set.body_timeout, set.in_flight_per_device), (Duration::from_secs(7), 9));
-        assert!(crate::config::parse(&["redline-server".into(), "--body-timeout-secs".into(), "0".into()]).is_err(), "0 s refuses all");
+        let set = parsed(&["--header-timeout-secs", "3", "--body-timeout-secs", "7", "--conns-per-ip", "0", "--in-flight-per-device", "9"]);
+        assert_eq!(
+            (set.header_timeout, set.body_timeout, set.conns_per_ip, set.in_flight_per_device),
+            (Duration::from_secs(3), Duration::from_secs(7), 0, 9)
+        );
+        assert!(crate::config::parse(&["redline-server".into(), "--header-timeout-secs".into(), "0".into()]).is_err(), "0 s refuses all");
     }
 }

@@ -1,22 +1,22 @@
 //! Slow and greedy clients, driven with raw TCP: a body declared far over
-//! the limit, a body that stops arriving, a hundred stalled requests, one
-//! device keeping many requests open. Each must cost the server a bounded
-//! number of requests for a bounded time, and `/health` and honest phones
-//! must be served throughout.
+//! the limit, headers or a body that stop arriving, one address opening a
+//! hundred connections, one device keeping many requests open. Each must
+//! cost the server a bounded number of connections for a bounded time, and
+//! `/health` and honest phones must be served throughout.
 //!
 //! Nothing here waits on the clock: a test that needs a deadline to pass
-//! sets it to a second and awaits what the server does (an answer, or
-//! `100 Continue` when a handler starts reading a body); `BOUND` only
-//! turns a server that never acts into a failure.
+//! sets it to a second and awaits what the server does (an answer, a
+//! closed connection, `100 Continue` when a handler starts reading a body);
+//! `BOUND` only turns a server that never acts into a failure.
 
 use redline_api::state::Limits;
 use redline_device::inspection::{AnswerValue, InspectionKind};
-use redline_device::sync::wire;
+use redline_device::sync::wire::{self, SyncResponse};
 use redline_tests::*;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 
 /// How long a step may take before the test fails; far below every
 /// deadline the server is given where the step must not depend on it.
@@ -38,6 +38,28 @@ fn addr(server: &TestServer) -> SocketAddr {
 
 async fn connect(server: &TestServer) -> TcpStream {
     TcpStream::connect(addr(server)).await.expect("connect")
+}
+
+/// A connection to the server (on 127.0.0.1) from another loopback
+/// address, as a second client machine.
+async fn connect_from(from: IpAddr, server: &TestServer) -> TcpStream {
+    let socket = TcpSocket::new_v4().expect("socket");
+    socket.bind(SocketAddr::new(from, 0)).expect("bind the client address");
+    socket.connect(addr(server)).await.expect("connect")
+}
+
+/// 127.0.0.2, where the loopback network answers it (Linux); otherwise the
+/// test is skipped with a message, except under CI.
+fn second_address() -> Option<IpAddr> {
+    let ip = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+    match std::net::TcpListener::bind((ip, 0)) {
+        Ok(_) => Some(ip),
+        Err(e) if std::env::var_os("CI").is_some() => panic!("127.0.0.2 is required under CI: {e}"),
+        Err(e) => {
+            eprintln!("skipping: no second loopback address ({e})");
+            None
+        }
+    }
 }
 
 /// A request head; `more` holds further header lines.
@@ -77,6 +99,18 @@ async fn continued(s: &mut TcpStream) {
     let mut got = vec![0; want.len()];
     s.read_exact(&mut got).await.expect("100 Continue");
     assert_eq!(got, want);
+}
+
+/// Reads until the server closes the connection; what it sent first.
+async fn closed(s: &mut TcpStream) -> Vec<u8> {
+    let mut got = Vec::new();
+    // A reset is a close too (the server dropped what it had not read).
+    while let Ok(n) = s.read_buf(&mut got).await {
+        if n == 0 {
+            break;
+        }
+    }
+    got
 }
 
 /// Asserts a CBOR error with `status` and `code`; returns the message.
@@ -145,6 +179,26 @@ async fn a_body_that_stops_arriving_gets_408() {
     still_serves(&server).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn headers_that_stop_arriving_close_the_connection() {
+    let server = start(Limits { header_timeout: Duration::from_secs(1), ..Limits::default() }).await;
+    // Nothing at all; half a request line; a header a byte short of done.
+    let mut silent = connect(&server).await;
+    let mut half_line = connect(&server).await;
+    half_line.write_all(b"POST /v1/sy").await.unwrap();
+    let mut dripped = connect(&server).await;
+    dripped.write_all(b"GET /health HTTP/1.1\r\nhost: redline\r\n\r").await.unwrap();
+    // And a kept-alive connection that goes quiet after a request.
+    let mut idle = connect(&server).await;
+    idle.write_all(&head("GET", "/health", None, "")).await.unwrap();
+    assert_eq!(within("health", response(&mut idle)).await, (200, b"ok".to_vec()));
+    for (what, s) in [("silent", &mut silent), ("half a line", &mut half_line), ("dripped", &mut dripped), ("idle", &mut idle)] {
+        let got = within(what, closed(s)).await;
+        assert!(got.is_empty(), "{what}: closed without an answer, got {:?}", String::from_utf8_lossy(&got));
+    }
+    health(&server).await;
+}
+
 /// The stalled requests of the attacks below: even ones are headers
 /// missing their end, odd ones a sync body missing its second half. Both
 /// can be finished later, which proves they were held open.
@@ -164,9 +218,64 @@ fn stall(n: usize, token: &str, body: &[u8]) -> Stall {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_holds_at_most_its_share_of_connections() {
+    let Some(attacker) = second_address() else { return };
+    // Deadlines far past the test: only the per-address bound closes anything.
+    let limits = Limits { header_timeout: LONG, body_timeout: LONG, in_flight_per_device: 1000, ..Limits::default() };
+    let share = limits.conns_per_ip;
+    let server = start(limits).await;
+    let bad = server.device("insp-2").await;
+    let body = wire::encode(&bad.request_with(vec![]));
+    let mut held = Vec::new();
+    for n in 0..100 {
+        let mut s = connect_from(attacker, &server).await;
+        let st = stall(n, &bad.token, &body);
+        // Past the share the server may already have closed it.
+        let _ = s.write_all(&st.head).await;
+        let _ = s.write_all(&st.first).await;
+        if n < share {
+            held.push((s, st));
+        } else {
+            let got = within("a connection past the share", closed(&mut s)).await;
+            assert!(got.is_empty(), "closed without an answer: {:?}", String::from_utf8_lossy(&got));
+        }
+    }
+
+    // Honest phones and /health are served meanwhile.
+    still_serves(&server).await;
+    health(&server).await;
+
+    // The connections within the share were open all along.
+    let (mut header_stall, finish) = held.remove(0);
+    header_stall.write_all(&finish.rest).await.unwrap();
+    assert_eq!(within("a finished header", response(&mut header_stall)).await, (200, b"ok".to_vec()));
+    let (mut body_stall, finish) = held.remove(0);
+    continued(&mut body_stall).await;
+    body_stall.write_all(&finish.rest).await.unwrap();
+    let (status, bytes) = within("a finished body", response(&mut body_stall)).await;
+    assert_eq!(status, 200);
+    wire::decode::<SyncResponse>(&bytes).expect("a SyncResponse");
+
+    // Once the attacker lets go, its address is served again (each try
+    // ends when the server answers or closes).
+    drop(held);
+    within("the address served again", async {
+        loop {
+            let mut s = connect_from(attacker, &server).await;
+            if s.write_all(&head("GET", "/health", None, "connection: close\r\n")).await.is_ok()
+                && closed(&mut s).await.starts_with(b"HTTP/1.1 200")
+            {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_stalled_connections_starve_no_one() {
-    // A deadline far past the test: all hundred stay.
-    let limits = Limits { body_timeout: LONG, in_flight_per_device: 1000, ..Limits::default() };
+    // No per-address bound, deadlines far past the test: all hundred stay.
+    let limits = Limits { header_timeout: LONG, body_timeout: LONG, conns_per_ip: 0, in_flight_per_device: 1000, ..Limits::default() };
     let server = start(limits).await;
     let bad = server.device("insp-2").await;
     let body = wire::encode(&bad.request_with(vec![]));

@@ -12,6 +12,9 @@
 //!   device has at most [`Limits::in_flight_per_device`] requests in flight
 //!   (429 past it). The [`Principal`] it found is what the handlers extract.
 //!
+//! The connection-level bounds (header deadline, connections per address)
+//! are in `redline-server`'s `serve`, which uses the same [`Slots`].
+//!
 //! [`Limits::body_timeout`]: crate::state::Limits::body_timeout
 //! [`Limits::in_flight_per_device`]: crate::state::Limits::in_flight_per_device
 
@@ -33,7 +36,8 @@ use std::time::Duration;
 /// The in-flight requests of each device, by device id.
 pub type InFlight = Slots<String>;
 
-/// Counts of something held per key (requests per device), each bounded.
+/// Counts of something held per key (connections per address, requests
+/// per device), each bounded.
 pub struct Slots<K> {
     held: Mutex<HashMap<K, usize>>,
 }

@@ -55,8 +55,8 @@ impl Drop for DocGuard<'_> {
     }
 }
 
-/// Sizes and times that bound what one request or one device may cost
-/// the server.
+/// Sizes and times that bound what one request, one connection or one
+/// client may cost the server.
 #[derive(Clone, Debug)]
 pub struct Limits {
     /// Largest sync request body.
@@ -71,9 +71,16 @@ pub struct Limits {
     pub changes_per_doc: usize,
     /// Documents in one sync request.
     pub docs_per_request: usize,
+    /// Time a client has to send a request's headers; also how long an
+    /// idle connection stays open. Past it the connection is closed.
+    pub header_timeout: Duration,
     /// Time a client has to send a request's body once its headers are in
     /// (408 past it).
     pub body_timeout: Duration,
+    /// Connections one client address may hold open at once; more are
+    /// closed as soon as they are accepted. 0: no bound (behind a proxy,
+    /// every client has the proxy's address).
+    pub conns_per_ip: usize,
     /// Requests one device may have in flight at once (429 past it).
     /// 0: no bound.
     pub in_flight_per_device: usize,
@@ -88,7 +95,9 @@ impl Default for Limits {
             page_bytes: 4 << 20,
             changes_per_doc: 10_000,
             docs_per_request: 500,
+            header_timeout: Duration::from_secs(20),
             body_timeout: Duration::from_secs(60),
+            conns_per_ip: 32,
             in_flight_per_device: 4,
         }
     }
