@@ -1,5 +1,6 @@
 //! Starting the server: open the configured backend and blob folder, build
-//! the shared state, and serve the API router until shut down.
+//! the shared state and its limits, and serve the API router until shut
+//! down.
 
 use crate::config::Config;
 use redline_api::blobs::FsBlobStore;
@@ -8,6 +9,7 @@ use redline_storage::Storage;
 use redline_storage_postgres::PgStorage;
 use redline_storage_sqlite::SqliteStorage;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Opens the configured storage: a `postgres://` URL, otherwise SQLite in
 /// the data folder.
@@ -29,22 +31,64 @@ pub async fn state(config: &Config) -> anyhow_like::Result<AppState> {
         storage,
         blobs,
         limiter: Arc::new(RateLimiter::new(config.rate_per_sec, config.rate_burst)),
-        limits: Limits { sync_body: config.max_body, ..Limits::default() },
+        limits: limits(config),
         doc_locks: Default::default(),
+        in_flight: Default::default(),
     })
 }
 
-/// Serves until `shutdown` resolves.
+/// The limits the configuration sets; the rest at their defaults.
+pub fn limits(config: &Config) -> Limits {
+    Limits {
+        sync_body: config.max_body,
+        header_timeout: Duration::from_secs(config.header_timeout_secs),
+        body_timeout: Duration::from_secs(config.body_timeout_secs),
+        conns_per_ip: config.conns_per_ip,
+        in_flight_per_device: config.in_flight_per_device,
+        ..Limits::default()
+    }
+}
+
+/// Serves the API within `state.limits` until `shutdown` resolves (see
+/// [`crate::serve`] for the connection-level bounds).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, redline_api::router(state)).with_graceful_shutdown(shutdown).await
+    let limits = state.limits.clone();
+    crate::serve::serve(listener, redline_api::router(state), &limits, shutdown).await
 }
 
 /// A tiny boxed error for start-up, where any failure ends the process with
 /// its message.
 pub mod anyhow_like {
     pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::limits;
+    use redline_api::state::Limits;
+    use std::time::Duration;
+
+    fn parsed(flags: &[&str]) -> Limits {
+        let args: Vec<String> = ["redline-server"].iter().chain(flags).map(|s| s.to_string()).collect();
+        limits(&crate::config::parse(&args).expect("flags parse").config)
+    }
+
+    #[test]
+    fn flags_set_the_limits_and_default_to_limits_default() {
+        let (default, set) = (Limits::default(), parsed(&[]));
+        assert_eq!(
+            (set.header_timeout, set.body_timeout, set.conns_per_ip, set.in_flight_per_device, set.sync_body),
+            (default.header_timeout, default.body_timeout, default.conns_per_ip, default.in_flight_per_device, default.sync_body)
+        );
+        let set = parsed(&["--header-timeout-secs", "3", "--body-timeout-secs", "7", "--conns-per-ip", "0", "--in-flight-per-device", "9"]);
+        assert_eq!(
+            (set.header_timeout, set.body_timeout, set.conns_per_ip, set.in_flight_per_device),
+            (Duration::from_secs(3), Duration::from_secs(7), 0, 9)
+        );
+        assert!(crate::config::parse(&["redline-server".into(), "--header-timeout-secs".into(), "0".into()]).is_err(), "0 s refuses all");
+    }
 }

@@ -4,6 +4,7 @@
 
 use clap::parser::ValueSource;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use redline_api::state::Limits;
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
@@ -92,6 +93,27 @@ pub struct Config {
     /// Requests allowed per device in a burst.
     #[arg(long, default_value_t = 60.0, global = true)]
     pub rate_burst: f64,
+    /// Seconds a client has to send a request's headers; also how long an
+    /// idle connection stays open.
+    #[arg(long, default_value_t = Limits::default().header_timeout.as_secs(), value_parser = secs(), global = true)]
+    pub header_timeout_secs: u64,
+    /// Seconds a client has to send a request's body once its headers are
+    /// in (408 after).
+    #[arg(long, default_value_t = Limits::default().body_timeout.as_secs(), value_parser = secs(), global = true)]
+    pub body_timeout_secs: u64,
+    /// Connections one client address may hold open at once; 0 for no
+    /// bound (behind a proxy every client has the proxy's address).
+    #[arg(long, default_value_t = Limits::default().conns_per_ip, global = true)]
+    pub conns_per_ip: usize,
+    /// Requests one device may have in flight at once (429 past it); 0 for
+    /// no bound.
+    #[arg(long, default_value_t = Limits::default().in_flight_per_device, global = true)]
+    pub in_flight_per_device: usize,
+}
+
+/// A timeout in whole seconds, at least one (0 would refuse everything).
+fn secs() -> clap::builder::RangedU64ValueParser<u64> {
+    clap::value_parser!(u64).range(1..)
 }
 
 #[derive(Subcommand, Debug)]

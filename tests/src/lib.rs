@@ -163,6 +163,7 @@ impl TestServer {
             limiter: Arc::new(RateLimiter::new(options.rate.0, options.rate.1)),
             limits: options.limits,
             doc_locks: Default::default(),
+            in_flight: Default::default(),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
@@ -468,7 +469,14 @@ pub fn serve_child_from_env(limits: Limits) {
     rt.block_on(async move {
         let storage = Arc::new(SqliteStorage::open(std::path::Path::new(&db)).expect("sqlite"));
         let blobs = Arc::new(redline_api::blobs::FsBlobStore::open(PathBuf::from(blobs)).expect("blobs"));
-        let state = AppState { storage, blobs, limiter: Arc::new(RateLimiter::new(1000.0, 1000.0)), limits, doc_locks: Default::default() };
+        let state = AppState {
+            storage,
+            blobs,
+            limiter: Arc::new(RateLimiter::new(1000.0, 1000.0)),
+            limits,
+            doc_locks: Default::default(),
+            in_flight: Default::default(),
+        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let tmp = PathBuf::from(&addr_file).with_extension("tmp");
         std::fs::write(&tmp, listener.local_addr().expect("addr").to_string()).expect("write address");

@@ -22,6 +22,10 @@ impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        // Found (and counted against the rate) by `guard::device` already.
+        if let Some(who) = parts.extensions.get::<Principal>() {
+            return Ok(who.clone());
+        }
         let token = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)

@@ -27,6 +27,11 @@ pub enum ApiError {
     TooLarge(String),
     #[error("too many requests; slow down")]
     RateLimited,
+    #[error("at most {0} requests at once per device; send the next when one is answered")]
+    TooManyInFlight(usize),
+    /// The request (its body) did not arrive in time.
+    #[error("{0}; send it again")]
+    Timeout(String),
     #[error("internal error")]
     Internal(String),
 }
@@ -41,7 +46,8 @@ impl ApiError {
             ApiError::UnsupportedProtocol(..) => (StatusCode::BAD_REQUEST, "unsupported_protocol"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
-            ApiError::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            ApiError::RateLimited | ApiError::TooManyInFlight(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            ApiError::Timeout(_) => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -54,10 +60,15 @@ impl ApiError {
     /// is over it.
     pub fn body(rejection: axum::extract::rejection::BytesRejection, limit: usize) -> ApiError {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::TooLarge(format!("the body is over the {limit}-byte limit of this route"))
+            ApiError::too_large(limit)
         } else {
             ApiError::BadRequest(rejection.body_text())
         }
+    }
+
+    /// A body, declared or sent, over a route's limit.
+    pub fn too_large(limit: usize) -> ApiError {
+        ApiError::TooLarge(format!("the body is over the {limit}-byte limit of this route"))
     }
 }
 

@@ -2,12 +2,17 @@
 //! a fork under the shared rules, downloads from the scoped feed), blobs
 //! (resumable, hash-verified, scoped), the admin API, and `/health`. The
 //! server binary mounts it; the dashboard will mount beside it.
+//!
+//! Every route but `/health` is behind [`guard::device`] (token, rate,
+//! requests in flight per device), and every route taking a body behind
+//! [`guard::body_limit`] (declared length, size, deadline).
 
 pub mod admin_routes;
 pub mod auth;
 pub mod blobs;
 pub mod error;
 pub mod feed;
+pub mod guard;
 pub mod me;
 pub mod merge;
 pub mod state;
@@ -15,24 +20,33 @@ pub mod sync_route;
 pub mod uniform;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post, put};
+use axum::middleware::from_fn_with_state;
+use axum::routing::{MethodRouter, get, post, put};
 use error::ApiError;
 use state::AppState;
 
+/// Largest admin JSON body (axum's default before the body guard), and the
+/// largest site CSV.
+const ADMIN_BODY: usize = 2 << 20;
+const SITES_CSV: usize = 8 << 20;
+
 pub fn router(state: AppState) -> Router {
     let limits = state.limits.clone();
-    Router::new()
-        .route("/v1/sync", post(sync_route::sync).layer(DefaultBodyLimit::max(limits.sync_body)))
-        .route("/v1/blobs/{hash}", get(blobs::download).put(blobs::upload_chunk).layer(DefaultBodyLimit::max(limits.blob_chunk)))
+    let body = |route: MethodRouter<AppState>, max: usize| guard::body_limit(route, max, limits.body_timeout);
+    let devices = Router::new()
+        .route("/v1/sync", body(post(sync_route::sync), limits.sync_body))
+        .route("/v1/blobs/{hash}", body(get(blobs::download).put(blobs::upload_chunk), limits.blob_chunk))
         .route("/v1/blobs/{hash}/upload", get(blobs::upload_status))
         .route("/v1/me", get(me::me))
-        .route("/v1/admin/users", post(admin_routes::put_user))
-        .route("/v1/admin/devices", post(admin_routes::add_device))
+        .route("/v1/admin/users", body(post(admin_routes::put_user), ADMIN_BODY))
+        .route("/v1/admin/devices", body(post(admin_routes::add_device), ADMIN_BODY))
         .route("/v1/admin/devices/{id}/revoke", post(admin_routes::revoke_device))
-        .route("/v1/admin/sites", post(admin_routes::put_site))
-        .route("/v1/admin/sites/import", post(admin_routes::import_sites).layer(DefaultBodyLimit::max(8 << 20)))
-        .route("/v1/admin/templates", put(admin_routes::put_template))
+        .route("/v1/admin/sites", body(post(admin_routes::put_site), ADMIN_BODY))
+        .route("/v1/admin/sites/import", body(post(admin_routes::import_sites), SITES_CSV))
+        .route("/v1/admin/templates", body(put(admin_routes::put_template), ADMIN_BODY))
+        .route_layer(from_fn_with_state(state.clone(), guard::device));
+    Router::new()
+        .merge(devices)
         .route("/health", get(|| async { "ok" }))
         .fallback(|| async { ApiError::NotFound })
         .layer(axum::middleware::from_fn(uniform::cbor_errors))

@@ -1,11 +1,13 @@
-//! What every handler shares: storage, the blob store, limits.
+//! What every handler shares: storage, the blob store, limits, and the
+//! per-device bookkeeping (rate, requests in flight, document locks).
 
 use crate::blobs::BlobStore;
 use crate::error::ApiError;
+use crate::guard::InFlight;
 use redline_storage::Storage;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -14,6 +16,8 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     pub limits: Limits,
     pub doc_locks: Arc<DocLocks>,
+    /// Requests each device has in flight (`guard::device`).
+    pub in_flight: Arc<InFlight>,
 }
 
 /// One merge at a time per document within this process. Commits are a
@@ -51,7 +55,8 @@ impl Drop for DocGuard<'_> {
     }
 }
 
-/// Sizes that bound what one request may cost the server.
+/// Sizes and times that bound what one request, one connection or one
+/// client may cost the server.
 #[derive(Clone, Debug)]
 pub struct Limits {
     /// Largest sync request body.
@@ -66,6 +71,19 @@ pub struct Limits {
     pub changes_per_doc: usize,
     /// Documents in one sync request.
     pub docs_per_request: usize,
+    /// Time a client has to send a request's headers; also how long an
+    /// idle connection stays open. Past it the connection is closed.
+    pub header_timeout: Duration,
+    /// Time a client has to send a request's body once its headers are in
+    /// (408 past it).
+    pub body_timeout: Duration,
+    /// Connections one client address may hold open at once; more are
+    /// closed as soon as they are accepted. 0: no bound (behind a proxy,
+    /// every client has the proxy's address).
+    pub conns_per_ip: usize,
+    /// Requests one device may have in flight at once (429 past it).
+    /// 0: no bound.
+    pub in_flight_per_device: usize,
 }
 
 impl Default for Limits {
@@ -77,6 +95,10 @@ impl Default for Limits {
             page_bytes: 4 << 20,
             changes_per_doc: 10_000,
             docs_per_request: 500,
+            header_timeout: Duration::from_secs(20),
+            body_timeout: Duration::from_secs(60),
+            conns_per_ip: 32,
+            in_flight_per_device: 4,
         }
     }
 }
