@@ -1,7 +1,8 @@
 //! Accepting one document upload: check the bytes, check who made every
 //! new change, merge on a fork of the server's copy, validate the result
-//! against the domain rules, and commit it — or refuse it whole, leaving the
-//! server's document untouched and invisible to every other device.
+//! against the domain rules and the blobs it cites, and commit it — or
+//! refuse it whole, leaving the server's document untouched and invisible
+//! to every other device.
 
 use crate::auth::actor_of;
 use crate::error::ApiError;
@@ -16,6 +17,7 @@ use redline_domain::sync::chunks::split_changes;
 use redline_domain::sync::rules::{self, Uploader};
 use redline_domain::sync::wire::{DocUpload, UploadResult, UploadStatus, heads_from_hex, heads_to_hex};
 use redline_storage::{CommitOutcome, DocWrite, Principal, StoredDoc};
+use std::collections::BTreeSet;
 
 /// Attempts at a compare-and-swap commit before giving up on a hot document.
 const COMMIT_ATTEMPTS: usize = 8;
@@ -44,16 +46,34 @@ impl Model {
         }
     }
 
-    /// Photos and signature images the document refers to; a reference
-    /// that is not a content hash refuses the upload.
-    fn blobs(&self) -> Result<Vec<BlobHash>, Refused> {
+    /// Photos and signature images the document refers to, each once; a
+    /// reference that is not a content hash refuses the upload.
+    fn blobs(&self) -> Result<BTreeSet<BlobHash>, String> {
         let texts: Vec<&String> = match self {
             Model::Inspection(i) => photo_blobs(i.photos.values()).chain(i.signatures.values().map(|s| &s.image_hash)).collect(),
             Model::Hazard(h) => photo_blobs(h.photos.values()).collect(),
         };
-        texts.into_iter().map(|t| BlobHash::parse(t).ok_or_else(|| Refused(format!("{t:?} is not a SHA-256 blob hash")))).collect()
+        texts.into_iter().map(|t| BlobHash::parse(t).ok_or_else(|| format!("{t:?} is not a SHA-256 blob hash"))).collect()
     }
 }
+
+/// The blobs a document cites after an upload: all of them, for the
+/// server's index, and those it did not cite before, which the uploader
+/// must have the right to cite.
+struct Cites {
+    all: Vec<BlobHash>,
+    new: Vec<BlobHash>,
+}
+
+fn cites(before: Option<&Model>, after: &Model) -> Result<Cites, String> {
+    let all = after.blobs()?;
+    let old = before.map(Model::blobs).transpose()?.unwrap_or_default();
+    Ok(Cites { new: all.difference(&old).cloned().collect(), all: all.into_iter().collect() })
+}
+
+/// The reason for citing a blob the uploader may not cite. The same for a
+/// blob stored for others and one stored for nobody.
+const NOT_UPLOADED: &str = "cites a photo this device has not uploaded";
 
 /// A photo's full image and its thumbnail.
 fn photo_blobs<'a>(photos: impl Iterator<Item = &'a redline_domain::inspection::PhotoRef> + 'a) -> impl Iterator<Item = &'a String> + 'a {
@@ -137,7 +157,7 @@ struct Merged {
     /// The domain rules' answer, with the blobs the document cites when it
     /// passes; applied after the scope check, so a document for a site out
     /// of scope reads "not found" whatever else is wrong with it.
-    verdict: Result<Vec<BlobHash>, String>,
+    verdict: Result<Cites, String>,
     site_id: String,
     snapshot: Vec<u8>,
     heads: Vec<String>,
@@ -184,7 +204,7 @@ fn plan(up: &Upload, stored: Option<&StoredDoc>) -> Result<Plan, Result<Refused,
     if stored.is_some_and(|s| s.site_id != after.site_id()) {
         return refuse("the document's site cannot change");
     }
-    let verdict = check_rules(before.as_ref(), &after, &up.uploader).and_then(|()| after.blobs().map_err(|Refused(r)| r));
+    let verdict = check_rules(before.as_ref(), &after, &up.uploader).and_then(|()| cites(before.as_ref(), &after));
     Ok(Plan::Commit(Box::new(Merged {
         verdict,
         site_id: after.site_id().to_string(),
@@ -229,7 +249,7 @@ async fn merge(state: &AppState, who: &Principal, up: &DocUpload) -> MergeResult
                 return refuse(format!("document {} is not a {}", up.doc_id, up.kind));
             }
         }
-        let (u, stored) = (upload.clone(), stored);
+        let u = upload.clone();
         let (planned, stored) = tokio::task::spawn_blocking(move || (plan(&u, stored.as_ref()), stored))
             .await
             .map_err(|e| Err(ApiError::Internal(format!("merge task failed: {e}"))))?;
@@ -245,7 +265,11 @@ async fn merge(state: &AppState, who: &Principal, up: &DocUpload) -> MergeResult
             },
         };
         let Merged { verdict, site_id, snapshot, heads, missing, new_changes } = *merged;
-        let blobs = verdict.map_err(|r| Ok(Refused(r)))?;
+        let cites = verdict.map_err(|r| Ok(Refused(r)))?;
+        let not_citable = state.storage.blobs_not_citable(&cites.new, &who.device_id, &who.scope).await.map_err(|e| Err(e.into()))?;
+        if !not_citable.is_empty() {
+            return refuse(NOT_UPLOADED);
+        }
         let write = DocWrite {
             id: up.doc_id.clone(),
             kind: upload.kind,
@@ -255,7 +279,7 @@ async fn merge(state: &AppState, who: &Principal, up: &DocUpload) -> MergeResult
             expected_version: stored.as_ref().map(|s| s.version),
             changes: new_changes,
             device_id: who.device_id.clone(),
-            blob_refs: blobs,
+            blob_refs: cites.all,
         };
         match state.storage.commit(&write).await.map_err(|e| Err(e.into()))? {
             CommitOutcome::Committed => return Ok((heads, missing)),
