@@ -3,6 +3,10 @@
 //! against the domain rules and the blobs it cites, and commit it — or
 //! refuse it whole, leaving the server's document untouched and invisible
 //! to every other device.
+//!
+//! A document outside the caller's scope is handled exactly as one that
+//! does not exist — the same work, the same answer — until the moment it
+//! would be created, which an id already taken cannot be ("not found").
 
 use crate::auth::actor_of;
 use crate::error::ApiError;
@@ -165,9 +169,10 @@ struct Merged {
     new_changes: Vec<(String, Vec<u8>)>,
 }
 
-/// The CPU half of a merge, run on the blocking pool: load the stored copy,
-/// check who made every new change, apply them on a fork, read the result
-/// and check it against the domain rules.
+/// The CPU half of a merge, run on the blocking pool: load the stored copy
+/// (`None` when there is none the caller may see), check who made every new
+/// change, apply them on a fork, read the result and check it against the
+/// domain rules.
 fn plan(up: &Upload, stored: Option<&StoredDoc>) -> Result<Plan, Result<Refused, ApiError>> {
     let internal = |e: String| Err(ApiError::Internal(e));
     let mut base = match stored {
@@ -188,13 +193,22 @@ fn plan(up: &Upload, stored: Option<&StoredDoc>) -> Result<Plan, Result<Refused,
             doc.save_after(&[])
         }
     };
+    if stored.is_none() && new.iter().all(|c| c.hash() == skeleton) {
+        // Nothing of the device's own, so nothing that could create a
+        // document: it names one the caller may not see.
+        return refuse("not found");
+    }
     if new.is_empty() {
         return Ok(Plan::Unchanged { heads: heads_to_hex(&base_heads), missing: missing_for(&mut base) });
     }
     let mut fork = base.fork();
     fork.apply_changes(new.iter().cloned()).map_err(|e| Ok(Refused(format!("changes do not apply: {e}"))))?;
     if !fork.get_missing_deps(&[]).is_empty() {
-        return refuse("the changes depend on history the server does not have; send everything after the last acknowledged heads");
+        return match stored {
+            // Edits of a document the caller may not see.
+            None => refuse("not found"),
+            Some(_) => refuse("the changes depend on history the server does not have; send everything after the last acknowledged heads"),
+        };
     }
     let after = Model::read(&up.doc_id, up.kind, &fork).map_err(Ok)?;
     let before = match stored {
@@ -239,15 +253,16 @@ fn check_rules(before: Option<&Model>, after: &Model, who: &Uploader) -> Result<
 async fn merge(state: &AppState, who: &Principal, up: &DocUpload) -> MergeResult {
     let upload = std::sync::Arc::new(Upload::check(who, up, state.limits.changes_per_doc).map_err(Ok)?);
     for _ in 0..COMMIT_ATTEMPTS {
-        let stored = state.storage.document(&up.doc_id).await.map_err(|e| Err(e.into()))?;
-        if let Some(s) = &stored {
-            // Outside the scope, a document is indistinguishable from a missing one.
-            if !who.scope.contains(&s.site_id, &s.area) {
-                return refuse("not found");
-            }
-            if s.kind != upload.kind {
-                return refuse(format!("document {} is not a {}", up.doc_id, up.kind));
-            }
+        // Outside the scope, a document is planned as a missing one is.
+        let (stored, hidden) = match state.storage.document(&up.doc_id).await.map_err(|e| Err(e.into()))? {
+            Some(s) if who.scope.contains(&s.site_id, &s.area) => (Some(s), false),
+            Some(_) => (None, true),
+            None => (None, false),
+        };
+        if let Some(s) = &stored
+            && s.kind != upload.kind
+        {
+            return refuse(format!("document {} is not a {}", up.doc_id, up.kind));
         }
         let u = upload.clone();
         let (planned, stored) = tokio::task::spawn_blocking(move || (plan(&u, stored.as_ref()), stored))
@@ -259,8 +274,9 @@ async fn merge(state: &AppState, who: &Principal, up: &DocUpload) -> MergeResult
         };
         let area = match &stored {
             Some(s) => s.area.clone(),
+            // Looked up for a hidden document too: the same work either way.
             None => match state.storage.site(&merged.site_id).await.map_err(|e| Err(e.into()))? {
-                Some(site) if who.scope.contains(&site.id, &site.area) => site.area,
+                Some(site) if !hidden && who.scope.contains(&site.id, &site.area) => site.area,
                 _ => return refuse("not found"),
             },
         };
