@@ -2,8 +2,10 @@
 //! database written before the migrations were numbered (the previous
 //! schema, kept as fixtures) adopts them with its data intact, opening
 //! twice changes nothing, and a database from a newer build is refused
-//! rather than guessed at.
+//! rather than guessed at. Later steps work on the migrated data: who may
+//! cite a blob (step 2) counts the citations the old rows hold.
 
+use redline_device::blob::BlobHash;
 use redline_device::doc::DocKind;
 use redline_storage::{Scope, Storage, StorageError};
 use redline_storage_postgres::PgStorage;
@@ -20,8 +22,13 @@ INSERT INTO users (id, name, role, scope) VALUES ('insp-1', '张检查员', 'ins
 INSERT INTO devices (id, user_id, token_hash, expires_at) VALUES ('dev-1', 'insp-1', 'hash-of-token', 9999999999999);
 INSERT INTO documents (id, kind, site_id, area, snapshot, version) VALUES ('doc-1', 'hazard', 'site-1', 'zj/hz/xh/c01', '\x00', 3);
 INSERT INTO changes (doc_id, hash, bytes, device_id) VALUES ('doc-1', 'c1', '\x01', 'dev-1');
-INSERT INTO blob_refs (hash, doc_id) VALUES ('b1', 'doc-1');
+INSERT INTO blob_refs (hash, doc_id) VALUES ('b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1', 'doc-1');
 "#;
+
+/// The blob the old rows cite.
+fn cited() -> BlobHash {
+    BlobHash::parse(&"b1".repeat(32)).expect("a hash")
+}
 
 /// What a migrated database must still answer.
 async fn holds_the_old_rows(s: &dyn Storage) {
@@ -32,6 +39,24 @@ async fn holds_the_old_rows(s: &dyn Storage) {
     assert_eq!((doc.kind, doc.version, doc.area.as_str()), (DocKind::Hazard, 3, "zj/hz/xh/c01"));
     assert_eq!(s.max_seq().await.unwrap(), 1, "the feed is kept");
     assert_eq!(s.document_count().await.unwrap(), 1);
+}
+
+/// Blob uploads are recorded per device, and a device may cite what it
+/// uploaded or what a document in its scope (an old one too) cites.
+async fn blob_uploads_are_recorded(s: &dyn Storage) {
+    let (uploaded, neither) = (BlobHash::of(b"uploaded by dev-1"), BlobHash::of(b"uploaded by nobody"));
+    s.record_blob_upload(&uploaded, "dev-1").await.unwrap();
+    s.record_blob_upload(&uploaded, "dev-1").await.unwrap();
+    let all = [cited(), uploaded.clone(), neither.clone()];
+    let district = Scope { areas: vec!["zj/hz/xh".into()], sites: vec![] };
+    let elsewhere = Scope { areas: vec!["zj/hz/sc".into()], sites: vec![] };
+    assert_eq!(s.blobs_not_citable(&all, "dev-1", &district).await.unwrap(), vec![neither.clone()]);
+    assert_eq!(s.blobs_not_citable(&all, "dev-2", &district).await.unwrap(), vec![uploaded.clone(), neither.clone()]);
+    assert_eq!(s.blobs_not_citable(&all, "dev-1", &elsewhere).await.unwrap(), vec![cited(), neither.clone()]);
+    assert_eq!(s.blobs_not_citable(&all, "dev-2", &elsewhere).await.unwrap().len(), 3);
+    let by_site = Scope { areas: vec![], sites: vec!["site-1".into()] };
+    assert_eq!(s.blobs_not_citable(&all, "dev-2", &by_site).await.unwrap(), vec![uploaded, neither]);
+    assert!(s.blobs_not_citable(&[], "dev-2", &elsewhere).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -45,6 +70,7 @@ async fn sqlite_database_of_the_previous_schema_is_migrated() {
     }
     let s = SqliteStorage::open(&path).unwrap();
     holds_the_old_rows(&s).await;
+    blob_uploads_are_recorded(&s).await;
     drop(s);
     let version =
         |p: &std::path::Path| -> i64 { rusqlite::Connection::open(p).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap() };
@@ -79,6 +105,7 @@ async fn postgres_database_of_the_previous_schema_is_migrated() {
 
     let s = PgStorage::connect(PG_URL, Some(&schema)).await.unwrap();
     holds_the_old_rows(&s).await;
+    blob_uploads_are_recorded(&s).await;
     let version = || async {
         let v: i64 = client.query_one(&format!("SELECT version FROM {schema}.schema_version"), &[]).await.unwrap().get(0);
         v

@@ -7,6 +7,13 @@
 //! where to resume. The last chunk triggers verification: the SHA-256 of
 //! the bytes must equal the name, or the partial is discarded. A stored
 //! blob is never overwritten.
+//!
+//! A verified upload is recorded for the device: it is what lets the
+//! device's documents cite the blob (`merge`). So the status of an upload
+//! is this device's alone — complete once it sent every byte, or when the
+//! blob is visible to it anyway — and never says whether someone else
+//! stored the blob: a device that did not send the bytes sends them all,
+//! even when the blob is already stored.
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -31,8 +38,9 @@ pub trait BlobStore: Send + Sync {
     async fn partial_len(&self, hash: &BlobHash, uploader: &str) -> std::io::Result<u64>;
     /// Appends a chunk at the end of the partial upload.
     async fn append(&self, hash: &BlobHash, uploader: &str, bytes: &[u8]) -> std::io::Result<u64>;
-    /// Verifies the partial against `hash` and stores it; false (and the
-    /// partial discarded) when the bytes do not match.
+    /// Verifies the partial against `hash` and stores it (a blob already
+    /// stored is kept as it is); false (and the partial discarded) when the
+    /// bytes do not match.
     async fn finish(&self, hash: &BlobHash, uploader: &str) -> std::io::Result<bool>;
 }
 
@@ -127,9 +135,19 @@ pub async fn download(State(state): State<AppState>, who: Principal, Path(hash):
     Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes))
 }
 
+/// Whether the upload of `hash` is complete as far as `who` may know: the
+/// blob is stored, and this device sent it or a document in its scope cites
+/// it. Both questions are always asked, so neither the answer nor its time
+/// tells a blob stored for others from one stored for nobody.
+async fn complete_for(state: &AppState, who: &Principal, hash: &BlobHash) -> Result<bool, ApiError> {
+    let stored = state.blobs.exists(hash).await;
+    let visible = state.storage.blobs_not_citable(std::slice::from_ref(hash), &who.device_id, &who.scope).await?.is_empty();
+    Ok(stored && visible)
+}
+
 pub async fn upload_status(State(state): State<AppState>, who: Principal, Path(hash): Path<String>) -> Result<impl IntoResponse, ApiError> {
     let hash = BlobHash::parse(&hash).ok_or_else(|| ApiError::BadRequest("not a SHA-256 hash".into()))?;
-    let status = if state.blobs.exists(&hash).await {
+    let status = if complete_for(&state, &who, &hash).await? {
         BlobUploadStatus { received: 0, complete: true }
     } else {
         BlobUploadStatus { received: state.blobs.partial_len(&hash, &who.device_id).await.map_err(io)?, complete: false }
@@ -156,7 +174,7 @@ pub async fn upload_chunk(
         return Err(ApiError::TooLarge(format!("blobs are at most {} bytes", state.limits.blob_size)));
     }
     let reply = |s: BlobUploadStatus| ([(header::CONTENT_TYPE, wire::CONTENT_TYPE)], wire::encode(&s));
-    if state.blobs.exists(&hash).await {
+    if complete_for(&state, &who, &hash).await? {
         return Ok(reply(BlobUploadStatus { received: at.total, complete: true }));
     }
     let have = state.blobs.partial_len(&hash, &who.device_id).await.map_err(io)?;
@@ -170,8 +188,11 @@ pub async fn upload_chunk(
     if received < at.total {
         return Ok(reply(BlobUploadStatus { received, complete: false }));
     }
+    // Verified whether or not the blob is stored already (then it is kept
+    // as it was): only bytes that match prove the device holds the blob.
     if !state.blobs.finish(&hash, &who.device_id).await.map_err(io)? {
         return Err(ApiError::BadRequest("the uploaded bytes do not match their hash; upload discarded".into()));
     }
+    state.storage.record_blob_upload(&hash, &who.device_id).await?;
     Ok(reply(BlobUploadStatus { received, complete: true }))
 }

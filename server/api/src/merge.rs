@@ -1,7 +1,12 @@
 //! Accepting one document upload: check the bytes, check who made every
 //! new change, merge on a fork of the server's copy, validate the result
-//! against the domain rules, and commit it — or refuse it whole, leaving the
-//! server's document untouched and invisible to every other device.
+//! against the domain rules and the blobs it cites, and commit it — or
+//! refuse it whole, leaving the server's document untouched and invisible
+//! to every other device.
+//!
+//! A document outside the caller's scope is handled exactly as one that
+//! does not exist — the same work, the same answer — until the moment it
+//! would be created, which an id already taken cannot be ("not found").
 
 use crate::auth::actor_of;
 use crate::error::ApiError;
@@ -16,6 +21,7 @@ use redline_domain::sync::chunks::split_changes;
 use redline_domain::sync::rules::{self, Uploader};
 use redline_domain::sync::wire::{DocUpload, UploadResult, UploadStatus, heads_from_hex, heads_to_hex};
 use redline_storage::{CommitOutcome, DocWrite, Principal, StoredDoc};
+use std::collections::BTreeSet;
 
 /// Attempts at a compare-and-swap commit before giving up on a hot document.
 const COMMIT_ATTEMPTS: usize = 8;
@@ -44,16 +50,34 @@ impl Model {
         }
     }
 
-    /// Photos and signature images the document refers to; a reference
-    /// that is not a content hash refuses the upload.
-    fn blobs(&self) -> Result<Vec<BlobHash>, Refused> {
+    /// Photos and signature images the document refers to, each once; a
+    /// reference that is not a content hash refuses the upload.
+    fn blobs(&self) -> Result<BTreeSet<BlobHash>, String> {
         let texts: Vec<&String> = match self {
             Model::Inspection(i) => photo_blobs(i.photos.values()).chain(i.signatures.values().map(|s| &s.image_hash)).collect(),
             Model::Hazard(h) => photo_blobs(h.photos.values()).collect(),
         };
-        texts.into_iter().map(|t| BlobHash::parse(t).ok_or_else(|| Refused(format!("{t:?} is not a SHA-256 blob hash")))).collect()
+        texts.into_iter().map(|t| BlobHash::parse(t).ok_or_else(|| format!("{t:?} is not a SHA-256 blob hash"))).collect()
     }
 }
+
+/// The blobs a document cites after an upload: all of them, for the
+/// server's index, and those it did not cite before, which the uploader
+/// must have the right to cite.
+struct Cites {
+    all: Vec<BlobHash>,
+    new: Vec<BlobHash>,
+}
+
+fn cites(before: Option<&Model>, after: &Model) -> Result<Cites, String> {
+    let all = after.blobs()?;
+    let old = before.map(Model::blobs).transpose()?.unwrap_or_default();
+    Ok(Cites { new: all.difference(&old).cloned().collect(), all: all.into_iter().collect() })
+}
+
+/// The reason for citing a blob the uploader may not cite. The same for a
+/// blob stored for others and one stored for nobody.
+const NOT_UPLOADED: &str = "cites a photo this device has not uploaded";
 
 /// A photo's full image and its thumbnail.
 fn photo_blobs<'a>(photos: impl Iterator<Item = &'a redline_domain::inspection::PhotoRef> + 'a) -> impl Iterator<Item = &'a String> + 'a {
@@ -137,7 +161,7 @@ struct Merged {
     /// The domain rules' answer, with the blobs the document cites when it
     /// passes; applied after the scope check, so a document for a site out
     /// of scope reads "not found" whatever else is wrong with it.
-    verdict: Result<Vec<BlobHash>, String>,
+    verdict: Result<Cites, String>,
     site_id: String,
     snapshot: Vec<u8>,
     heads: Vec<String>,
@@ -145,9 +169,10 @@ struct Merged {
     new_changes: Vec<(String, Vec<u8>)>,
 }
 
-/// The CPU half of a merge, run on the blocking pool: load the stored copy,
-/// check who made every new change, apply them on a fork, read the result
-/// and check it against the domain rules.
+/// The CPU half of a merge, run on the blocking pool: load the stored copy
+/// (`None` when there is none the caller may see), check who made every new
+/// change, apply them on a fork, read the result and check it against the
+/// domain rules.
 fn plan(up: &Upload, stored: Option<&StoredDoc>) -> Result<Plan, Result<Refused, ApiError>> {
     let internal = |e: String| Err(ApiError::Internal(e));
     let mut base = match stored {
@@ -168,13 +193,22 @@ fn plan(up: &Upload, stored: Option<&StoredDoc>) -> Result<Plan, Result<Refused,
             doc.save_after(&[])
         }
     };
+    if stored.is_none() && new.iter().all(|c| c.hash() == skeleton) {
+        // Nothing of the device's own, so nothing that could create a
+        // document: it names one the caller may not see.
+        return refuse("not found");
+    }
     if new.is_empty() {
         return Ok(Plan::Unchanged { heads: heads_to_hex(&base_heads), missing: missing_for(&mut base) });
     }
     let mut fork = base.fork();
     fork.apply_changes(new.iter().cloned()).map_err(|e| Ok(Refused(format!("changes do not apply: {e}"))))?;
     if !fork.get_missing_deps(&[]).is_empty() {
-        return refuse("the changes depend on history the server does not have; send everything after the last acknowledged heads");
+        return match stored {
+            // Edits of a document the caller may not see.
+            None => refuse("not found"),
+            Some(_) => refuse("the changes depend on history the server does not have; send everything after the last acknowledged heads"),
+        };
     }
     let after = Model::read(&up.doc_id, up.kind, &fork).map_err(Ok)?;
     let before = match stored {
@@ -184,7 +218,7 @@ fn plan(up: &Upload, stored: Option<&StoredDoc>) -> Result<Plan, Result<Refused,
     if stored.is_some_and(|s| s.site_id != after.site_id()) {
         return refuse("the document's site cannot change");
     }
-    let verdict = check_rules(before.as_ref(), &after, &up.uploader).and_then(|()| after.blobs().map_err(|Refused(r)| r));
+    let verdict = check_rules(before.as_ref(), &after, &up.uploader).and_then(|()| cites(before.as_ref(), &after));
     Ok(Plan::Commit(Box::new(Merged {
         verdict,
         site_id: after.site_id().to_string(),
@@ -219,17 +253,18 @@ fn check_rules(before: Option<&Model>, after: &Model, who: &Uploader) -> Result<
 async fn merge(state: &AppState, who: &Principal, up: &DocUpload) -> MergeResult {
     let upload = std::sync::Arc::new(Upload::check(who, up, state.limits.changes_per_doc).map_err(Ok)?);
     for _ in 0..COMMIT_ATTEMPTS {
-        let stored = state.storage.document(&up.doc_id).await.map_err(|e| Err(e.into()))?;
-        if let Some(s) = &stored {
-            // Outside the scope, a document is indistinguishable from a missing one.
-            if !who.scope.contains(&s.site_id, &s.area) {
-                return refuse("not found");
-            }
-            if s.kind != upload.kind {
-                return refuse(format!("document {} is not a {}", up.doc_id, up.kind));
-            }
+        // Outside the scope, a document is planned as a missing one is.
+        let (stored, hidden) = match state.storage.document(&up.doc_id).await.map_err(|e| Err(e.into()))? {
+            Some(s) if who.scope.contains(&s.site_id, &s.area) => (Some(s), false),
+            Some(_) => (None, true),
+            None => (None, false),
+        };
+        if let Some(s) = &stored
+            && s.kind != upload.kind
+        {
+            return refuse(format!("document {} is not a {}", up.doc_id, up.kind));
         }
-        let (u, stored) = (upload.clone(), stored);
+        let u = upload.clone();
         let (planned, stored) = tokio::task::spawn_blocking(move || (plan(&u, stored.as_ref()), stored))
             .await
             .map_err(|e| Err(ApiError::Internal(format!("merge task failed: {e}"))))?;
@@ -239,13 +274,18 @@ async fn merge(state: &AppState, who: &Principal, up: &DocUpload) -> MergeResult
         };
         let area = match &stored {
             Some(s) => s.area.clone(),
+            // Looked up for a hidden document too: the same work either way.
             None => match state.storage.site(&merged.site_id).await.map_err(|e| Err(e.into()))? {
-                Some(site) if who.scope.contains(&site.id, &site.area) => site.area,
+                Some(site) if !hidden && who.scope.contains(&site.id, &site.area) => site.area,
                 _ => return refuse("not found"),
             },
         };
         let Merged { verdict, site_id, snapshot, heads, missing, new_changes } = *merged;
-        let blobs = verdict.map_err(|r| Ok(Refused(r)))?;
+        let cites = verdict.map_err(|r| Ok(Refused(r)))?;
+        let not_citable = state.storage.blobs_not_citable(&cites.new, &who.device_id, &who.scope).await.map_err(|e| Err(e.into()))?;
+        if !not_citable.is_empty() {
+            return refuse(NOT_UPLOADED);
+        }
         let write = DocWrite {
             id: up.doc_id.clone(),
             kind: upload.kind,
@@ -255,7 +295,7 @@ async fn merge(state: &AppState, who: &Principal, up: &DocUpload) -> MergeResult
             expected_version: stored.as_ref().map(|s| s.version),
             changes: new_changes,
             device_id: who.device_id.clone(),
-            blob_refs: blobs,
+            blob_refs: cites.all,
         };
         match state.storage.commit(&write).await.map_err(|e| Err(e.into()))? {
             CommitOutcome::Committed => return Ok((heads, missing)),

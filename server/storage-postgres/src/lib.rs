@@ -23,7 +23,7 @@ const MIGRATE_LOCK: i64 = 0x0052_4544_4c4d_4947; // "REDLMIG"
 
 /// The schema, step by step; the table `schema_version` records how far a
 /// database is. Append, never edit: a shipped step has run somewhere.
-pub const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+pub const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql"), include_str!("../migrations/0002_blob_uploads.sql")];
 
 pub struct PgStorage {
     pool: Pool,
@@ -309,6 +309,32 @@ impl Storage for PgStorage {
         let sql = format!("SELECT EXISTS (SELECT 1 FROM blob_refs b JOIN documents d ON d.id = b.doc_id WHERE b.hash = $1 AND {cond})");
         let c = self.client().await?;
         Ok(c.query_one(&sql, &with_args(vec![&hash.as_str()], &args)).await.db()?.get(0))
+    }
+
+    async fn record_blob_upload(&self, hash: &BlobHash, device_id: &str) -> StorageResult<()> {
+        let c = self.client().await?;
+        c.execute("INSERT INTO blob_uploads (hash, device_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", &[&hash.as_str(), &device_id])
+            .await
+            .db()?;
+        Ok(())
+    }
+
+    async fn blobs_not_citable(&self, hashes: &[BlobHash], device_id: &str, scope: &Scope) -> StorageResult<Vec<BlobHash>> {
+        if hashes.is_empty() {
+            return Ok(vec![]);
+        }
+        let (cond, args) = scope.sql(3, '$');
+        let sql = format!(
+            "SELECT t.n FROM unnest($1::text[]) WITH ORDINALITY AS t(hash, n)
+             WHERE NOT EXISTS (SELECT 1 FROM blob_uploads u WHERE u.hash = t.hash AND u.device_id = $2)
+               AND NOT EXISTS (SELECT 1 FROM blob_refs b JOIN documents d ON d.id = b.doc_id WHERE b.hash = t.hash AND {cond})
+             ORDER BY t.n"
+        );
+        let texts: Vec<&str> = hashes.iter().map(BlobHash::as_str).collect();
+        let c = self.client().await?;
+        let rows = c.query(&sql, &with_args(vec![&texts, &device_id], &args)).await.db()?;
+        // Positions count from 1.
+        Ok(rows.iter().map(|r| hashes[r.get::<_, i64>(0) as usize - 1].clone()).collect())
     }
 
     async fn document_count(&self) -> StorageResult<i64> {

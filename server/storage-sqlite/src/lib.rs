@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 
 /// The schema, step by step; `PRAGMA user_version` records how far a
 /// database is. Append, never edit: a shipped step has run somewhere.
-pub const MIGRATIONS: &[Migration] = &[include_str!("../migrations/0001_init.sql")];
+pub const MIGRATIONS: &[Migration] = &[include_str!("../migrations/0001_init.sql"), include_str!("../migrations/0002_blob_uploads.sql")];
 
 /// What a storage closure can fail with: SQLite itself, or a storage-level
 /// answer (not found, duplicate, unreadable row). Converted once, in `run`.
@@ -313,6 +313,37 @@ impl Storage for SqliteStorage {
             let mut all: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(hash)];
             all.extend(args.into_iter().map(|a| Box::new(a) as Box<dyn rusqlite::ToSql>));
             Ok(c.query_row(&sql, params_from_iter(all.iter().map(|b| b.as_ref())), |r| r.get(0))?)
+        })
+        .await
+    }
+
+    async fn record_blob_upload(&self, hash: &BlobHash, device_id: &str) -> StorageResult<()> {
+        let (hash, device) = (hash.to_string(), device_id.to_string());
+        self.run(move |c| {
+            c.execute("INSERT INTO blob_uploads (hash, device_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING", params![hash, device])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn blobs_not_citable(&self, hashes: &[BlobHash], device_id: &str, scope: &Scope) -> StorageResult<Vec<BlobHash>> {
+        let (cond, args) = scope.sql(3, '?');
+        let sql = format!(
+            "SELECT EXISTS (SELECT 1 FROM blob_uploads WHERE hash = ?1 AND device_id = ?2)
+                 OR EXISTS (SELECT 1 FROM blob_refs b JOIN documents d ON d.id = b.doc_id WHERE b.hash = ?1 AND {cond})"
+        );
+        let (hashes, device) = (hashes.to_vec(), device_id.to_string());
+        self.run(move |c| {
+            let mut stmt = c.prepare_cached(&sql)?;
+            let mut not_citable = vec![];
+            for hash in hashes {
+                let mut all: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(hash.to_string()), Box::new(device.clone())];
+                all.extend(args.iter().map(|a| Box::new(a.clone()) as Box<dyn rusqlite::ToSql>));
+                if !stmt.query_row(params_from_iter(all.iter().map(|b| b.as_ref())), |r| r.get::<_, bool>(0))? {
+                    not_citable.push(hash);
+                }
+            }
+            Ok(not_citable)
         })
         .await
     }

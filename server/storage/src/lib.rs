@@ -186,5 +186,13 @@ pub trait Storage: Send + Sync {
     /// Snapshots in scope with id after `after_id`, by id, at most `limit`.
     async fn snapshots(&self, scope: &Scope, after_id: &str, limit: i64) -> StorageResult<Vec<(String, DocKind, Vec<u8>)>>;
     async fn blob_in_scope(&self, hash: &BlobHash, scope: &Scope) -> StorageResult<bool>;
+    /// Records that `device_id` sent every byte of `hash`, verified against
+    /// it; recording it again changes nothing.
+    async fn record_blob_upload(&self, hash: &BlobHash, device_id: &str) -> StorageResult<()>;
+    /// Those of `hashes` (in their order) that `device_id` may not cite:
+    /// neither uploaded by it ([`Storage::record_blob_upload`]) nor cited
+    /// by a document in `scope`. Whether a blob is stored for anyone else
+    /// plays no part.
+    async fn blobs_not_citable(&self, hashes: &[BlobHash], device_id: &str, scope: &Scope) -> StorageResult<Vec<BlobHash>>;
     async fn document_count(&self) -> StorageResult<i64>;
 }
