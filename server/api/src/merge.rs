@@ -64,6 +64,7 @@ impl Model {
 /// The blobs a document cites after an upload: all of them, for the
 /// server's index, and those it did not cite before, which the uploader
 /// must have the right to cite.
+#[derive(Debug, PartialEq)]
 struct Cites {
     all: Vec<BlobHash>,
     new: Vec<BlobHash>,

@@ -62,7 +62,7 @@ fn a_new_valid_inspection_is_planned_for_commit() {
     let mut doc = new_inspection(&who, InspectionKind::RoutinePatrol).into_automerge();
     let Ok(Plan::Commit(m)) = plan(&upload_of(&who, &mut doc), None) else { panic!("expected a commit") };
     assert_eq!(m.site_id, "site-1");
-    assert_eq!(m.verdict, Ok(vec![]));
+    assert_eq!(m.verdict, Ok(Cites { all: vec![], new: vec![] }));
     assert_eq!(m.heads, heads_to_hex(&doc.get_heads()));
     // The skeleton change is new to the server too, and allowed.
     assert_eq!(m.new_changes.len(), 2);
