@@ -264,24 +264,6 @@ impl Store {
         let result: String = self.reader()?.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
         if result == "ok" { Ok(()) } else { Err(Error::CorruptDocument { id: "database".into(), detail: result }) }
     }
-
-    /// The kind of each of these documents that exists locally.
-    pub fn kinds_of(&self, ids: &[String]) -> Result<Vec<(String, DocKind)>> {
-        let r = self.reader()?;
-        let mut stmt = r.prepare_cached("SELECT kind FROM documents WHERE id = ?1")?;
-        let mut out = vec![];
-        for id in ids {
-            if let Some(kind) = stmt.query_row([id], |r| r.get::<_, String>(0)).optional()? {
-                out.extend(DocKind::parse(&kind).map(|k| (id.clone(), k)));
-            }
-        }
-        Ok(out)
-    }
-
-    /// Saved size of a document in bytes (snapshot plus appended changes).
-    pub fn document_size(&self, id: &str) -> Result<i64> {
-        documents::stored_size(&*self.reader()?, id)
-    }
 }
 
 /// Published versions live in the database; built-ins are compiled in.

@@ -1,6 +1,7 @@
-//! Reading one document for a detail screen: from the cache when it holds
-//! the document, else from a reader connection, never waiting for the
-//! writer (a sync apply may hold it for seconds).
+//! Reading documents on reader connections, never waiting for the writer
+//! (a sync apply may hold it for seconds): one document for a detail
+//! screen, from the cache when it holds it, and what is stored of a few
+//! (their kinds, their saved size).
 
 use super::Store;
 use super::documents::{self, DocKind};
@@ -9,6 +10,7 @@ use crate::error::Result;
 use crate::hazard::Hazard;
 use crate::inspection::{Inspection, Summary};
 use automerge::AutoCommit;
+use rusqlite::OptionalExtension;
 
 impl Store {
     /// Runs `read` on document `id`, from the cache or loaded from a reader
@@ -57,6 +59,24 @@ impl Store {
 
     pub fn hazard(&self, id: &str) -> Result<Hazard> {
         self.read_doc(id, DocKind::Hazard, |doc| Ok(HazardDoc::read_from(id, doc)?))
+    }
+
+    /// The kind of each of these documents that exists locally.
+    pub fn kinds_of(&self, ids: &[String]) -> Result<Vec<(String, DocKind)>> {
+        let r = self.reader()?;
+        let mut stmt = r.prepare_cached("SELECT kind FROM documents WHERE id = ?1")?;
+        let mut out = vec![];
+        for id in ids {
+            if let Some(kind) = stmt.query_row([id], |r| r.get::<_, String>(0)).optional()? {
+                out.extend(DocKind::parse(&kind).map(|k| (id.clone(), k)));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Saved size of a document in bytes (snapshot plus appended changes).
+    pub fn document_size(&self, id: &str) -> Result<i64> {
+        documents::stored_size(&*self.reader()?, id)
     }
 }
 
