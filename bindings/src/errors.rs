@@ -4,7 +4,10 @@
 //! The core has two layers of error ([`redline_device::Error`] with the
 //! detail, [`ErrorKind`] with what an app can do about it). Apps branch on
 //! the kind, so [`RedlineError`] has one variant per kind and carries the
-//! core's message as `detail` for logs and developer screens.
+//! core's message as `detail` for logs and developer screens. A photo that
+//! cannot be used is `InvalidInput` like any bad input, with a
+//! [`PhotoProblem`] saying why, so the app can tell the user the right
+//! thing ("that file is not a picture", "take another", "too large").
 //!
 //! A panic must never unwind into Kotlin or Swift (it would abort the app or,
 //! through uniffi's own net, surface as an untyped internal error). [`guard`]
@@ -13,6 +16,7 @@
 
 use crate::logging;
 use redline_device::ErrorKind;
+use redline_device::photo::PhotoError;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// An error an app can act on. Each variant is one thing the app can do:
@@ -31,6 +35,9 @@ pub enum RedlineError {
     InvalidInput {
         /// What is wrong with the input; fit to show the user.
         detail: String,
+        /// Set when the input is a photo (or a watermark font) that cannot
+        /// be used: which problem it has.
+        photo: Option<PhotoProblem>,
     },
     /// The user's role or the record's state forbids it (e.g. editing a
     /// submitted inspection, an assistant closing a major hazard).
@@ -71,17 +78,58 @@ pub enum RedlineError {
     },
 }
 
+/// Why a photo (or the font for its watermark) cannot be used. Each is
+/// something to tell the user, never worth retrying with the same bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum PhotoProblem {
+    /// The file is not a picture at all.
+    NotAnImage,
+    /// A picture in a format the core does not take (HEIC, AVIF, WebP, GIF,
+    /// TIFF, BMP, a lossless JPEG): convert it to JPEG with the platform
+    /// codec first.
+    Unsupported,
+    /// The picture is cut short (an interrupted copy or download): take or
+    /// copy it again.
+    Truncated,
+    /// The picture is damaged: take another.
+    Damaged,
+    /// More pixels than any phone camera makes.
+    TooLarge,
+    /// Decoding it would need more memory than a capture may use (e.g. a
+    /// 16-bit PNG near the size limit).
+    NeedsTooMuchMemory,
+    /// The watermark font cannot be used (not a font, no digits).
+    Font,
+    /// Re-encoding the processed photo failed.
+    Encode,
+}
+
+impl From<&PhotoError> for PhotoProblem {
+    fn from(e: &PhotoError) -> PhotoProblem {
+        match e {
+            PhotoError::NotAnImage => PhotoProblem::NotAnImage,
+            PhotoError::Unsupported(_) => PhotoProblem::Unsupported,
+            PhotoError::Truncated(_) => PhotoProblem::Truncated,
+            PhotoError::Decode(_) => PhotoProblem::Damaged,
+            PhotoError::TooLarge { .. } => PhotoProblem::TooLarge,
+            PhotoError::LimitExceeded(_) => PhotoProblem::NeedsTooMuchMemory,
+            PhotoError::Font(_) => PhotoProblem::Font,
+            PhotoError::Encode(_) => PhotoProblem::Encode,
+        }
+    }
+}
+
 impl RedlineError {
     /// Shorthand for the most common conversion error of records.
     pub(crate) fn invalid(detail: impl Into<String>) -> RedlineError {
-        RedlineError::InvalidInput { detail: detail.into() }
+        RedlineError::InvalidInput { detail: detail.into(), photo: None }
     }
 
     /// The detail text, whatever the variant.
     pub fn detail(&self) -> &str {
         match self {
             RedlineError::NotFound { detail }
-            | RedlineError::InvalidInput { detail }
+            | RedlineError::InvalidInput { detail, .. }
             | RedlineError::NotAllowed { detail }
             | RedlineError::Conflict { detail }
             | RedlineError::Network { detail, .. }
@@ -117,7 +165,13 @@ impl From<redline_device::Error> for RedlineError {
         let detail = e.to_string();
         match e.kind() {
             ErrorKind::NotFound => RedlineError::NotFound { detail },
-            ErrorKind::InvalidInput => RedlineError::InvalidInput { detail },
+            ErrorKind::InvalidInput => {
+                let photo = match &e {
+                    redline_device::Error::Photo(p) => Some(p.into()),
+                    _ => None,
+                };
+                RedlineError::InvalidInput { detail, photo }
+            }
             ErrorKind::NotAllowed => RedlineError::NotAllowed { detail },
             ErrorKind::Conflict => RedlineError::Conflict { detail },
             ErrorKind::Network => RedlineError::Network { detail, retryable: e.is_retryable() },
@@ -184,6 +238,28 @@ mod tests {
         assert!(matches!(e, RedlineError::Network { retryable: true, .. }));
         let e: RedlineError = redline_device::Error::SchemaTooNew { found: 9, supported: 1 }.into();
         assert!(matches!(e, RedlineError::Storage { .. }));
+    }
+
+    #[test]
+    fn a_photo_error_keeps_its_problem_and_other_input_errors_have_none() {
+        let cases = [
+            (PhotoError::NotAnImage, PhotoProblem::NotAnImage),
+            (PhotoError::Unsupported("HEIC".into()), PhotoProblem::Unsupported),
+            (PhotoError::Truncated("cut".into()), PhotoProblem::Truncated),
+            (PhotoError::Decode("bad huffman".into()), PhotoProblem::Damaged),
+            (PhotoError::TooLarge { width: 20_000, height: 10 }, PhotoProblem::TooLarge),
+            (PhotoError::LimitExceeded("300 MB".into()), PhotoProblem::NeedsTooMuchMemory),
+            (PhotoError::Font("no digits".into()), PhotoProblem::Font),
+            (PhotoError::Encode("width".into()), PhotoProblem::Encode),
+        ];
+        for (core, problem) in cases {
+            let message = core.to_string();
+            let e: RedlineError = redline_device::Error::Photo(core).into();
+            assert_eq!(e, RedlineError::InvalidInput { detail: message, photo: Some(problem) });
+        }
+        let e: RedlineError = redline_device::Error::InvalidInput("the photo is empty".into()).into();
+        assert!(matches!(e, RedlineError::InvalidInput { photo: None, .. }), "{e:?}");
+        assert_eq!(RedlineError::invalid("bad date"), RedlineError::InvalidInput { detail: "bad date".into(), photo: None });
     }
 
     #[test]

@@ -35,7 +35,8 @@ pub struct WatermarkFont {
 #[uniffi::export]
 impl WatermarkFont {
     /// Loads a font file. `InvalidInput` if it cannot be read, is not a
-    /// font, or has no digits (a symbol font picked by mistake).
+    /// font, or has no digits (a symbol font picked by mistake); `photo` is
+    /// `Font` for the last two.
     #[uniffi::constructor]
     pub fn from_file(path: String) -> FfiResult<Arc<WatermarkFont>> {
         guard("watermark_font_from_file", || {
@@ -76,7 +77,9 @@ impl RedlineStore {
     /// processed as `options` say, watermarked with the inspection's site and
     /// code, stored durably with its thumbnail, and recorded on the
     /// inspection. Time and place come from the photo's EXIF when present.
-    /// A file that is not a usable image is `InvalidInput`.
+    /// A file that is not a usable image is `InvalidInput` with `photo`
+    /// saying why (`PhotoProblem`: not an image, unsupported format,
+    /// truncated, damaged, too large, ...).
     pub async fn capture_photo(
         self: Arc<Self>,
         inspection_id: String,
@@ -181,5 +184,21 @@ mod tests {
         let decoded = image::load_from_memory(&jpeg).unwrap();
         assert_eq!((decoded.width(), decoded.height()), (64, 48));
         assert!(debug_sample_jpeg(0, 10).is_err());
+    }
+
+    #[test]
+    fn the_pipeline_says_what_is_wrong_with_a_file() {
+        use crate::errors::PhotoProblem;
+        let problem = |bytes: &[u8]| match photo::process(bytes, &photo::PhotoOptions::default()) {
+            Err(e) => match RedlineError::from(redline_device::Error::from(e)) {
+                RedlineError::InvalidInput { photo, .. } => photo,
+                other => panic!("expected InvalidInput, got {other:?}"),
+            },
+            Ok(_) => panic!("processed"),
+        };
+        let jpeg = debug_sample_jpeg(64, 48).unwrap();
+        assert_eq!(problem(b"not a photo"), Some(PhotoProblem::NotAnImage));
+        assert_eq!(problem(&jpeg[..jpeg.len() / 2]), Some(PhotoProblem::Truncated));
+        assert_eq!(problem(b"GIF89a......"), Some(PhotoProblem::Unsupported));
     }
 }

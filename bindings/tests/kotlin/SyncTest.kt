@@ -84,6 +84,15 @@ fun syncTests(dir: Path) {
         check(font.covers(SITE_NAME)) { "the font lacks Chinese" }
         a.store.setWatermarkFont(font)
         b.store.setWatermarkFont(font)
+        val notAPhoto = raises<RedlineException.InvalidInput> {
+            runBlocking { a.store.capturePhoto(id, PhotoOwner.Answer("H21"), "not a photo".toByteArray(), CaptureOptions()) }
+        }
+        same(notAPhoto.photo, PhotoProblem.NOT_AN_IMAGE)
+        val camera = debugSampleJpeg(64u, 48u)
+        val cutShort = raises<RedlineException.InvalidInput> {
+            runBlocking { a.store.capturePhoto(id, PhotoOwner.Answer("H21"), camera.copyOf(camera.size / 2), CaptureOptions()) }
+        }
+        same(cutShort.photo, PhotoProblem.TRUNCATED)
         a.store.answer(id, "H26", AnswerValue.Number(5.0))
         a.store.answer(id, "H21", AnswerValue.Fail, note = "防爆电器损坏")
         for (item in a.store.summary(id).unanswered) a.store.answer(id, item, AnswerValue.Pass)

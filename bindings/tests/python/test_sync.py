@@ -21,8 +21,8 @@ import pytest
 
 from redline_ffi import (
     AnswerValue, CancellationToken, CaptureOptions, DocumentKind, GeoPoint, Grade, HazardAction, HazardState,
-    Identity, InspectionKind, NewFinding, PhotoOwner, RedlineError, RedlineStore, RejectedUpload, Role,
-    StoreListener, SyncProgressListener, SyncSession, WatermarkFont, debug_sample_jpeg,
+    Identity, InspectionKind, NewFinding, PhotoOwner, PhotoProblem, RedlineError, RedlineStore, RejectedUpload,
+    Role, StoreListener, SyncProgressListener, SyncSession, WatermarkFont, debug_sample_jpeg,
 )
 
 SITE = "xh-chem-01"
@@ -105,8 +105,13 @@ def test_capture_needs_a_font_and_an_image(day):
     assert font.covers(SITE_NAME + "张检查员")
     a.set_watermark_font(font)
     day["b"].set_watermark_font(WatermarkFont.from_file(day["server"].font))
-    with pytest.raises(RedlineError.InvalidInput):
+    with pytest.raises(RedlineError.InvalidInput) as not_a_photo:
         run(a.capture_photo(iid, PhotoOwner.ANSWER(item_id="H21"), b"not a photo", CaptureOptions()))
+    assert not_a_photo.value.photo == PhotoProblem.NOT_AN_IMAGE
+    camera = debug_sample_jpeg(64, 48)
+    with pytest.raises(RedlineError.InvalidInput) as cut_short:
+        run(a.capture_photo(iid, PhotoOwner.ANSWER(item_id="H21"), camera[: len(camera) // 2], CaptureOptions()))
+    assert cut_short.value.photo == PhotoProblem.TRUNCATED
 
 
 def test_inspection_with_a_captured_photo_is_uploaded(day):

@@ -1,39 +1,14 @@
-//! Persisting automerge documents: snapshot + appended changes, a small
-//! cache of loaded documents, and the write path every edit goes through.
+//! Persisting automerge documents: snapshot + appended changes, loading
+//! them back strictly, and the write path every edit goes through.
 
 pub use crate::doc::DocKind;
 use crate::error::{Error, Result};
 use automerge::AutoCommit;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
-use std::collections::VecDeque;
 
 /// After this many appended changes a document is re-snapshotted in the
 /// same transaction, which bounds both load time and file growth.
 pub const COMPACT_AFTER: i64 = 64;
-
-/// Loaded documents kept in memory: answering item after item must not
-/// reload the inspection each time. Small, because phones are.
-const CACHE_SIZE: usize = 8;
-
-#[derive(Default)]
-pub struct DocCache {
-    entries: VecDeque<(String, AutoCommit)>,
-}
-
-impl DocCache {
-    /// Removes and returns the cached document; the caller puts it back once
-    /// its edit is durable. A failed edit simply never puts it back, so the
-    /// cache can never hold state the database does not.
-    pub fn take(&mut self, id: &str) -> Option<AutoCommit> {
-        let pos = self.entries.iter().position(|(k, _)| k == id)?;
-        self.entries.remove(pos).map(|(_, d)| d)
-    }
-
-    pub fn put(&mut self, id: String, doc: AutoCommit) {
-        self.entries.push_front((id, doc));
-        self.entries.truncate(CACHE_SIZE);
-    }
-}
 
 /// Reads a document from the database: snapshot, then the appended changes.
 pub fn load(conn: &Connection, id: &str) -> Result<Option<(DocKind, AutoCommit)>> {
@@ -63,6 +38,32 @@ pub fn load(conn: &Connection, id: &str) -> Result<Option<(DocKind, AutoCommit)>
     // Everything loaded is already stored: start the incremental cursor here.
     let _ = doc.save_incremental();
     Ok(Some((kind, doc)))
+}
+
+/// Loads document `id` of `kind`; a missing one, or one of another kind,
+/// is not found.
+pub fn load_kind(conn: &Connection, id: &str, kind: DocKind) -> Result<AutoCommit> {
+    match load(conn, id)? {
+        Some((k, doc)) if k == kind => Ok(doc),
+        _ => Err(missing(id, kind)),
+    }
+}
+
+/// Refuses a document that cannot be shown: damaged bytes (not even the
+/// skeleton reads), or one still arriving from the server (no header yet),
+/// which is not there yet.
+pub fn check_readable(id: &str, kind: DocKind, doc: &AutoCommit) -> Result<()> {
+    if crate::doc::doc_type(doc).as_deref() != Some(kind.as_str()) {
+        return Err(corrupt(id, format!("not a readable {} document", kind.as_str())));
+    }
+    if !crate::doc::has_header(doc) {
+        return Err(missing(id, kind));
+    }
+    Ok(())
+}
+
+fn missing(id: &str, kind: DocKind) -> Error {
+    Error::NotFound(format!("{} {id}", kind.as_str()))
 }
 
 fn corrupt(id: &str, detail: String) -> Error {
@@ -101,6 +102,12 @@ pub enum Origin {
 /// change log has grown long. Returns whether anything was written.
 pub fn append(tx: &Transaction<'_>, id: &str, doc: &mut AutoCommit, now: i64, origin: Origin) -> Result<bool> {
     let bytes = doc.save_incremental();
+    append_saved(tx, id, doc, &bytes, now, origin)
+}
+
+/// Appends `bytes`, the changes of `doc` not yet stored, already saved out
+/// of it; compacts as [`append`] does.
+pub fn append_saved(tx: &Transaction<'_>, id: &str, doc: &mut AutoCommit, bytes: &[u8], now: i64, origin: Origin) -> Result<bool> {
     if bytes.is_empty() {
         return Ok(false);
     }

@@ -2,8 +2,9 @@
 //! can), applies a validated change, and commits the change together with
 //! the index rows in one durable transaction before returning.
 
+use super::connections::Writer;
 use super::documents::{self, DocKind, Origin};
-use super::{Inner, Store, StoreChange, index};
+use super::{Store, StoreChange, index};
 use crate::doc::{HazardDoc, InspectionDoc, NewFinding};
 use crate::error::{Error, Result};
 use crate::hazard::{Action, Hazard, HazardHeader};
@@ -22,35 +23,40 @@ pub struct PhotoMeta {
     pub height: u32,
 }
 
-impl Inner {
-    /// The document `id`, taken out of the cache or loaded; the caller puts
-    /// it back after a successful write.
-    pub(super) fn take_doc(&mut self, id: &str, kind: DocKind) -> Result<AutoCommit> {
-        let missing = || Error::NotFound(format!("{} {id}", kind.as_str()));
-        let doc = match self.cache.take(id) {
-            Some(doc) => doc,
-            None => match documents::load(&self.conn, id)? {
-                Some((k, doc)) if k == kind => doc,
-                _ => return Err(missing()),
-            },
-        };
-        if crate::doc::doc_type(&doc).as_deref() != Some(kind.as_str()) {
-            // Not even the skeleton is readable: the stored bytes are damaged.
-            return Err(Error::CorruptDocument { id: id.into(), detail: format!("not a readable {} document", kind.as_str()) });
+impl Store {
+    /// Runs `write` on document `id` holding the writer: it gets the
+    /// document (cached or loaded) and returns it as committed, which goes
+    /// back into the cache. A failed write puts nothing back, so the cache
+    /// never holds state the database does not.
+    fn write_doc<T>(&self, id: &str, kind: DocKind, write: impl FnOnce(&mut Writer, AutoCommit) -> Result<(AutoCommit, T)>) -> Result<T> {
+        let mut w = self.writer();
+        let cached = self.cache().start_write(id);
+        let out = (|| {
+            let doc = match cached {
+                Some(doc) => doc,
+                None => documents::load_kind(&w.conn, id, kind)?,
+            };
+            documents::check_readable(id, kind, &doc)?;
+            write(&mut w, doc)
+        })();
+        match out {
+            Ok((doc, value)) => {
+                self.cache().finish_write(id, Some(doc));
+                Ok(value)
+            }
+            Err(e) => {
+                self.cache().finish_write(id, None);
+                Err(e)
+            }
         }
-        if !crate::doc::has_header(&doc) {
-            // A document still arriving from the server is not there yet.
-            return Err(missing());
-        }
-        Ok(doc)
     }
 
     /// Appends the inspection's new change and refreshes its index rows.
-    fn persist_inspection(&mut self, d: &mut InspectionDoc, now: Millis, new: bool) -> Result<Inspection> {
+    fn persist_inspection(&self, w: &mut Writer, d: &mut InspectionDoc, now: Millis, new: bool) -> Result<Inspection> {
         let inspection = d.read()?;
         let template = self.template(&inspection.header.template_id, Some(inspection.header.template_version)).ok();
         let summary = template.map(|t| inspection.summary(&t));
-        let tx = self.conn.transaction()?;
+        let tx = w.conn.transaction()?;
         if new {
             let id = d.id().to_string();
             documents::insert(&tx, &id, DocKind::Inspection, d.automerge(), now, Origin::Local)?;
@@ -67,18 +73,14 @@ impl Inner {
 impl Store {
     /// Runs `edit` on inspection `id` and commits it durably.
     fn edit_inspection<T>(&self, id: &str, edit: impl FnOnce(&mut InspectionDoc, &Template) -> redline_domain::Result<T>) -> Result<T> {
-        let out = {
-            let mut g = self.lock();
-            let doc = g.take_doc(id, DocKind::Inspection)?;
+        let out = self.write_doc(id, DocKind::Inspection, |w, doc| {
             let mut d = InspectionDoc::from_automerge(id, doc);
             d.automerge().set_actor(self.identity.actor());
-            let template = Self::template_of(&g, &d)?;
+            let template = self.template_of(&d)?;
             let out = edit(&mut d, &template)?;
-            g.persist_inspection(&mut d, now_millis(), false)?;
-            let (id, doc) = d.into_parts();
-            g.cache.put(id, doc);
-            out
-        };
+            self.persist_inspection(w, &mut d, now_millis(), false)?;
+            Ok((d.into_automerge(), out))
+        })?;
         self.observers.notify(&StoreChange { inspections: vec![id.to_string()], hazards: vec![] });
         Ok(out)
     }
@@ -115,36 +117,20 @@ impl Store {
         self.template(&header.template_id, Some(header.template_version))?;
         let mut d = InspectionDoc::create(id, header, &self.identity)?;
         let inspection = {
-            let mut g = self.lock();
-            let inspection = g.persist_inspection(&mut d, now_millis(), true)?;
-            let (id, doc) = d.into_parts();
-            g.cache.put(id, doc);
+            let mut w = self.writer();
+            let inspection = self.persist_inspection(&mut w, &mut d, now_millis(), true)?;
+            // Nothing could have cached it before it existed; readers that
+            // looked meanwhile found nothing to keep.
+            self.cache().finish_write(id, Some(d.into_automerge()));
             inspection
         };
         self.observers.notify(&StoreChange { inspections: vec![id.to_string()], hazards: vec![] });
         Ok(inspection)
     }
 
-    pub fn inspection(&self, id: &str) -> Result<Inspection> {
-        let mut g = self.lock();
-        let doc = g.take_doc(id, DocKind::Inspection)?;
-        let d = InspectionDoc::from_automerge(id, doc);
-        let out = d.read();
-        let (id, doc) = d.into_parts();
-        g.cache.put(id, doc);
-        Ok(out?)
-    }
-
-    /// Score, counts and what still blocks submit.
-    pub fn summary(&self, id: &str) -> Result<Summary> {
-        let inspection = self.inspection(id)?;
-        let t = self.template(&inspection.header.template_id, Some(inspection.header.template_version))?;
-        Ok(inspection.summary(&t))
-    }
-
-    fn template_of(g: &Inner, d: &InspectionDoc) -> Result<std::sync::Arc<crate::template::Template>> {
+    fn template_of(&self, d: &InspectionDoc) -> Result<std::sync::Arc<crate::template::Template>> {
         let h = d.header()?;
-        g.template(&h.template_id, Some(h.template_version))
+        self.template(&h.template_id, Some(h.template_version))
     }
 
     pub fn answer(&self, id: &str, item_id: &str, value: AnswerValue, note: Option<String>) -> Result<()> {
@@ -179,14 +165,14 @@ impl Store {
 
     /// Hashes of stored blobs the server has not confirmed yet.
     pub fn blobs_to_upload(&self) -> Result<Vec<String>> {
-        let g = self.lock();
-        let mut stmt = g.conn.prepare_cached("SELECT hash FROM blobs WHERE uploaded = 0 ORDER BY created_at")?;
+        let r = self.reader()?;
+        let mut stmt = r.prepare_cached("SELECT hash FROM blobs WHERE uploaded = 0 ORDER BY created_at")?;
         let rows = stmt.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     pub fn mark_blob_uploaded(&self, hash: &str) -> Result<()> {
-        self.lock().conn.execute("UPDATE blobs SET uploaded = 1 WHERE hash = ?1", [hash])?;
+        self.writer().conn.execute("UPDATE blobs SET uploaded = 1 WHERE hash = ?1", [hash])?;
         Ok(())
     }
 
@@ -194,7 +180,7 @@ impl Store {
     /// again (a re-capture, or a fetch after eviction) marks it present again
     /// and never forgets that the server already holds it.
     pub(super) fn record_blob(&self, hash: &str, size: usize, role: &str, uploaded: bool) -> Result<()> {
-        self.lock().conn.execute(
+        self.writer().conn.execute(
             "INSERT INTO blobs (hash, size, created_at, uploaded, role, present, last_used) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?3)
              ON CONFLICT (hash) DO UPDATE SET present = 1, last_used = excluded.last_used, uploaded = MAX(uploaded, excluded.uploaded)",
             rusqlite::params![hash, size as i64, now_millis(), uploaded, role],
@@ -257,12 +243,10 @@ impl Store {
     /// in one transaction. Returns the hazard ids.
     pub fn submit(&self, id: &str) -> Result<Vec<String>> {
         let now = now_millis();
-        let hazard_ids = {
-            let mut g = self.lock();
-            let doc = g.take_doc(id, DocKind::Inspection)?;
+        let hazard_ids = self.write_doc(id, DocKind::Inspection, |w, doc| {
             let mut d = InspectionDoc::from_automerge(id, doc);
             d.automerge().set_actor(self.identity.actor());
-            let template = Self::template_of(&g, &d)?;
+            let template = self.template_of(&d)?;
             let inspection = d.submit(&template, &self.identity, now)?;
             let summary = inspection.summary(&template);
             let mut hazards = vec![];
@@ -286,7 +270,7 @@ impl Store {
                 // submitting the same inspection registers the same hazard.
                 hazards.push(HazardDoc::create(&f.id, &header, &photos, &self.identity, now)?);
             }
-            let tx = g.conn.transaction()?;
+            let tx = w.conn.transaction()?;
             documents::append(&tx, id, d.automerge(), now, Origin::Local)?;
             index::put_inspection(&tx, &inspection, Some(&summary), now)?;
             let mut ids = vec![];
@@ -301,22 +285,10 @@ impl Store {
                 ids.push(h.id().to_string());
             }
             tx.commit()?;
-            let (id, doc) = d.into_parts();
-            g.cache.put(id, doc);
-            ids
-        };
+            Ok((d.into_automerge(), ids))
+        })?;
         self.observers.notify(&StoreChange { inspections: vec![id.to_string()], hazards: hazard_ids.clone() });
         Ok(hazard_ids)
-    }
-
-    pub fn hazard(&self, id: &str) -> Result<Hazard> {
-        let mut g = self.lock();
-        let doc = g.take_doc(id, DocKind::Hazard)?;
-        let d = HazardDoc::from_automerge(id, doc);
-        let out = d.read();
-        let (id, doc) = d.into_parts();
-        g.cache.put(id, doc);
-        Ok(out?)
     }
 
     /// Makes a lifecycle transition, with evidence photo bytes stored first.
@@ -331,22 +303,18 @@ impl Store {
     /// Makes a lifecycle transition citing photos already stored (e.g. by
     /// `capture_evidence`).
     pub fn transition_with_photos(&self, id: &str, action: Action, note: &str, photos: &[PhotoRef]) -> Result<Hazard> {
-        let hazard = {
-            let mut g = self.lock();
-            let doc = g.take_doc(id, DocKind::Hazard)?;
+        let hazard = self.write_doc(id, DocKind::Hazard, |w, doc| {
             let mut d = HazardDoc::from_automerge(id, doc);
             d.automerge().set_actor(self.identity.actor());
             let now = now_millis();
             d.transition(&self.identity, action, note, photos, now)?;
             let hazard = d.read()?;
-            let tx = g.conn.transaction()?;
+            let tx = w.conn.transaction()?;
             documents::append(&tx, id, d.automerge(), now, Origin::Local)?;
             index::put_hazard(&tx, &hazard, now)?;
             tx.commit()?;
-            let (id, doc) = d.into_parts();
-            g.cache.put(id, doc);
-            hazard
-        };
+            Ok((d.into_automerge(), hazard))
+        })?;
         self.observers.notify(&StoreChange { inspections: vec![], hazards: vec![id.to_string()] });
         Ok(hazard)
     }

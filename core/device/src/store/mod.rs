@@ -1,11 +1,19 @@
 //! The phone's local store: automerge documents in SQLite, index tables for
 //! every list a screen draws, and content-addressed files for photos.
 //!
-//! One connection behind a mutex serves all threads; every edit is one
-//! SQLite transaction (document change + index rows) committed with
-//! `synchronous = FULL` before the call returns, so an acknowledged edit
-//! survives a crash or power loss.
+//! One writer connection (behind a mutex) makes every edit and sync apply;
+//! a small pool of reader connections serves lists, search, reference data
+//! and documents for display, so a long sync apply never blocks a screen
+//! (`connections`). Every edit is one SQLite transaction (the document's
+//! change and its index rows) committed with `synchronous = FULL` before
+//! the call returns, so an acknowledged edit survives a crash or power
+//! loss, and is visible to the next read on any connection.
+//!
+//! Lock order: writer, then the document cache or the template catalogue;
+//! nothing takes the writer while holding either.
 
+mod cache;
+mod connections;
 mod documents;
 mod editing;
 mod index;
@@ -13,8 +21,13 @@ mod observer;
 #[cfg(feature = "photos")]
 mod photos;
 mod queries;
+mod reading;
 mod replica;
 mod schema;
+mod sync_apply;
+mod sync_plan;
+#[cfg(test)]
+mod test_support;
 
 pub use documents::{COMPACT_AFTER, DocKind};
 pub use editing::PhotoMeta;
@@ -31,11 +44,12 @@ use crate::people::Identity;
 use crate::site::Site;
 use crate::template::{Template, builtin_templates};
 use crate::time::Date;
-use documents::DocCache;
-use rusqlite::{Connection, OptionalExtension, params};
+use cache::DocCache;
+use connections::{Reader, Readers, Writer};
+use rusqlite::{OptionalExtension, params};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 /// A hash given by a caller; anything else is refused before it is used as
 /// a file name.
@@ -43,20 +57,22 @@ pub(crate) fn parse_hash(hash: &str) -> Result<BlobHash> {
     BlobHash::parse(hash).ok_or_else(|| Error::InvalidInput(format!("{hash:?} is not a SHA-256 hash")))
 }
 
+/// Every template this device knows, built-in or published, by id and version.
+type Catalogue = HashMap<(String, u32), Arc<Template>>;
+
 pub struct Store {
-    inner: Mutex<Inner>,
+    writer: Mutex<Writer>,
+    readers: Readers,
+    cache: Mutex<DocCache>,
+    templates: RwLock<Catalogue>,
     blobs: BlobFolder,
     identity: Identity,
     observers: observer::Observers,
     path: PathBuf,
     #[cfg(feature = "photos")]
     font: Mutex<Option<crate::photo::WatermarkFont>>,
-}
-
-struct Inner {
-    conn: Connection,
-    cache: DocCache,
-    templates: HashMap<(String, u32), Arc<Template>>,
+    #[cfg(test)]
+    hooks: test_support::Hooks,
 }
 
 /// A template as a picker lists it.
@@ -77,22 +93,26 @@ impl Store {
         if identity.user_id.trim().is_empty() || identity.device_id.trim().is_empty() {
             return Err(Error::InvalidInput("identity needs a user id and a device id".into()));
         }
-        let mut conn = Connection::open(&path)?;
-        schema::prepare(&mut conn)?;
+        let writer = Writer::open(&path)?;
+        let readers = Readers::open(&path)?;
         let blob_root = path.with_extension("blobs");
         let blobs = BlobFolder::open(blob_root)?;
         blobs.sweep_temporaries()?;
-        let templates = builtin_templates().iter().map(|t| ((t.id.clone(), t.version), Arc::new(t.clone()))).collect();
-        let mut inner = Inner { conn, cache: DocCache::default(), templates };
-        inner.load_published_templates()?;
+        let mut templates = builtin_templates().iter().map(|t| ((t.id.clone(), t.version), Arc::new(t.clone()))).collect();
+        load_published_templates(&writer, &mut templates)?;
         Ok(Store {
-            inner: Mutex::new(inner),
+            writer: Mutex::new(writer),
+            readers,
+            cache: Mutex::new(DocCache::default()),
+            templates: RwLock::new(templates),
             blobs,
             identity,
             observers: observer::Observers::default(),
             path,
             #[cfg(feature = "photos")]
             font: Mutex::new(None),
+            #[cfg(test)]
+            hooks: test_support::Hooks::default(),
         })
     }
 
@@ -104,10 +124,35 @@ impl Store {
         &self.path
     }
 
-    fn lock(&self) -> MutexGuard<'_, Inner> {
+    /// The writer, for edits and sync applies; held for the whole write.
+    fn writer(&self) -> MutexGuard<'_, Writer> {
         // A panic while holding the lock cannot leave a half-written
         // transaction behind (SQLite rolls it back), so the data is sound.
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+        self.writer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A reader connection, for one call that only reads.
+    fn reader(&self) -> Result<Reader<'_>> {
+        self.readers.get()
+    }
+
+    /// The document cache; held only to take or put a document.
+    fn cache(&self) -> MutexGuard<'_, DocCache> {
+        // Every cache operation leaves it consistent: a panic elsewhere
+        // cannot leave it half-changed.
+        self.cache.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn catalogue(&self) -> std::sync::RwLockReadGuard<'_, Catalogue> {
+        self.templates.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Adds templates to the catalogue once they are stored.
+    fn catalogue_add(&self, templates: impl IntoIterator<Item = Arc<Template>>) {
+        let mut c = self.templates.write().unwrap_or_else(|p| p.into_inner());
+        for t in templates {
+            c.insert((t.id.clone(), t.version), t);
+        }
     }
 
     /// Registers a listener for committed changes.
@@ -119,9 +164,9 @@ impl Store {
 
     /// The newest version of every template, built-in or published.
     pub fn templates(&self) -> Result<Vec<TemplateInfo>> {
-        let g = self.lock();
+        let catalogue = self.catalogue();
         let mut newest: HashMap<&str, &Arc<Template>> = HashMap::new();
-        for ((id, v), t) in &g.templates {
+        for ((id, v), t) in catalogue.iter() {
             if newest.get(id.as_str()).is_none_or(|cur| cur.version < *v) {
                 newest.insert(id, t);
             }
@@ -142,22 +187,27 @@ impl Store {
 
     /// A template by id; `version: None` means the newest.
     pub fn template(&self, id: &str, version: Option<u32>) -> Result<Arc<Template>> {
-        self.lock().template(id, version)
+        let catalogue = self.catalogue();
+        let found = match version {
+            Some(v) => catalogue.get(&(id.to_string(), v)).cloned(),
+            None => catalogue.iter().filter(|((i, _), _)| i == id).max_by_key(|((_, v), _)| *v).map(|(_, t)| t.clone()),
+        };
+        found.ok_or_else(|| Error::NotFound(format!("template {id}{}", version.map(|v| format!(" v{v}")).unwrap_or_default())))
     }
 
     /// Stores a published template version (from the server or a file).
     pub fn put_template(&self, json: &str) -> Result<Arc<Template>> {
         let t = Arc::new(Template::from_json(json)?);
-        let mut g = self.lock();
-        g.conn.execute("INSERT OR REPLACE INTO templates (id, version, json) VALUES (?1, ?2, ?3)", params![t.id, t.version, json])?;
-        g.templates.insert((t.id.clone(), t.version), t.clone());
+        let w = self.writer();
+        w.conn.execute("INSERT OR REPLACE INTO templates (id, version, json) VALUES (?1, ?2, ?3)", params![t.id, t.version, json])?;
+        self.catalogue_add([t.clone()]);
         Ok(t)
     }
 
     /// Replaces the sites in scope with `sites` (reference data from sync).
     pub fn put_sites(&self, sites: &[Site]) -> Result<()> {
-        let mut g = self.lock();
-        let tx = g.conn.transaction()?;
+        let mut w = self.writer();
+        let tx = w.conn.transaction()?;
         for s in sites {
             tx.execute(
                 "INSERT OR REPLACE INTO sites (id, name, area, json) VALUES (?1, ?2, ?3, ?4)",
@@ -170,8 +220,8 @@ impl Store {
 
     /// Sites whose name contains `text` (all when empty), by name.
     pub fn sites(&self, text: &str, limit: u32) -> Result<Vec<Site>> {
-        let g = self.lock();
-        let mut stmt = g.conn.prepare_cached("SELECT json FROM sites WHERE name LIKE ?1 ORDER BY name LIMIT ?2")?;
+        let r = self.reader()?;
+        let mut stmt = r.prepare_cached("SELECT json FROM sites WHERE name LIKE ?1 ORDER BY name LIMIT ?2")?;
         let pattern = format!("%{}%", text.trim());
         let rows = stmt.query_map(params![pattern, limit], |r| r.get::<_, String>(0))?;
         let mut out = vec![];
@@ -182,8 +232,7 @@ impl Store {
     }
 
     pub fn site(&self, id: &str) -> Result<Site> {
-        let g = self.lock();
-        let json: Option<String> = g.conn.query_row("SELECT json FROM sites WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+        let json: Option<String> = self.reader()?.query_row("SELECT json FROM sites WHERE id = ?1", [id], |r| r.get(0)).optional()?;
         let json = json.ok_or_else(|| Error::NotFound(format!("site {id}")))?;
         serde_json::from_str(&json).map_err(|e| Error::CorruptDocument { id: id.into(), detail: e.to_string() })
     }
@@ -191,16 +240,16 @@ impl Store {
     // ---- lists ----------------------------------------------------------
 
     pub fn inspections(&self, q: &InspectionQuery) -> Result<Vec<InspectionListItem>> {
-        queries::inspections(&self.lock().conn, q)
+        queries::inspections(&*self.reader()?, q)
     }
 
     /// Hazards for a list screen; `today` decides what is overdue.
     pub fn hazards(&self, q: &HazardQuery, today: Date) -> Result<Vec<HazardListItem>> {
-        queries::hazards(&self.lock().conn, q, today)
+        queries::hazards(&*self.reader()?, q, today)
     }
 
     pub fn search(&self, text: &str, limit: u32) -> Result<Vec<SearchHit>> {
-        queries::search(&self.lock().conn, text, limit)
+        queries::search(&*self.reader()?, text, limit)
     }
 
     // ---- files and maintenance -----------------------------------------
@@ -212,49 +261,18 @@ impl Store {
 
     /// Runs SQLite's full integrity check; an error names what is wrong.
     pub fn check_integrity(&self) -> Result<()> {
-        let g = self.lock();
-        let result: String = g.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        let result: String = self.reader()?.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
         if result == "ok" { Ok(()) } else { Err(Error::CorruptDocument { id: "database".into(), detail: result }) }
-    }
-
-    /// The kind of each of these documents that exists locally.
-    pub fn kinds_of(&self, ids: &[String]) -> Result<Vec<(String, DocKind)>> {
-        let g = self.lock();
-        let mut stmt = g.conn.prepare_cached("SELECT kind FROM documents WHERE id = ?1")?;
-        let mut out = vec![];
-        for id in ids {
-            if let Some(kind) = stmt.query_row([id], |r| r.get::<_, String>(0)).optional()? {
-                out.extend(DocKind::parse(&kind).map(|k| (id.clone(), k)));
-            }
-        }
-        Ok(out)
-    }
-
-    /// Saved size of a document in bytes (snapshot plus appended changes).
-    pub fn document_size(&self, id: &str) -> Result<i64> {
-        documents::stored_size(&self.lock().conn, id)
     }
 }
 
-impl Inner {
-    /// Published versions live in the database; built-ins are compiled in.
-    fn load_published_templates(&mut self) -> Result<()> {
-        let mut stmt = self.conn.prepare_cached("SELECT json FROM templates")?;
-        let rows: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-        drop(stmt);
-        for json in rows {
-            let t = Template::from_json(&json)?;
-            self.templates.entry((t.id.clone(), t.version)).or_insert_with(|| Arc::new(t));
-        }
-        Ok(())
+/// Published versions live in the database; built-ins are compiled in.
+fn load_published_templates(w: &Writer, catalogue: &mut Catalogue) -> Result<()> {
+    let mut stmt = w.conn.prepare_cached("SELECT json FROM templates")?;
+    let rows: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    for json in rows {
+        let t = Template::from_json(&json)?;
+        catalogue.entry((t.id.clone(), t.version)).or_insert_with(|| Arc::new(t));
     }
-
-    fn template(&self, id: &str, version: Option<u32>) -> Result<Arc<Template>> {
-        let find = |m: &HashMap<(String, u32), Arc<Template>>| match version {
-            Some(v) => m.get(&(id.to_string(), v)).cloned(),
-            None => m.iter().filter(|((i, _), _)| i == id).max_by_key(|((_, v), _)| *v).map(|(_, t)| t.clone()),
-        };
-        find(&self.templates)
-            .ok_or_else(|| Error::NotFound(format!("template {id}{}", version.map(|v| format!(" v{v}")).unwrap_or_default())))
-    }
+    Ok(())
 }

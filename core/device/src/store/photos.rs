@@ -115,9 +115,9 @@ impl Store {
     pub fn evict_photos(&self, budget: u64) -> Result<u32> {
         let evicted = self.mark_evicted(budget)?;
         // The rows first, in one transaction; the files after, outside the
-        // store lock so no screen waits for the flash. A crash between the
-        // two leaves files the store believes gone, which a later fetch
-        // simply replaces.
+        // store's locks so no edit or sync waits for the flash. A crash
+        // between the two leaves files the store believes gone, which a
+        // later fetch simply replaces.
         for hash in &evicted {
             self.blobs.remove(hash)?;
         }
@@ -127,8 +127,8 @@ impl Store {
     /// Chooses the photos to evict, least recently used first, and marks
     /// them absent.
     fn mark_evicted(&self, budget: u64) -> Result<Vec<BlobHash>> {
-        let mut g = self.lock();
-        let tx = g.conn.transaction()?;
+        let mut w = self.writer();
+        let tx = w.conn.transaction()?;
         let kept: i64 = tx.query_row("SELECT COALESCE(SUM(size), 0) FROM blobs WHERE role = 'photo' AND present = 1", [], |r| r.get(0))?;
         let mut over = kept - budget as i64;
         let candidates: Vec<(String, i64)> = tx

@@ -1,17 +1,23 @@
 //! The device side of sync inside the store: which documents need upload,
 //! applying what the server sent, and the quarantine for refused changes.
-//! The HTTP exchange itself lives in `crate::sync::client`; this file only
-//! reads and writes the database, each step in one transaction.
+//! The HTTP exchange itself lives in `crate::sync::client`. Applying a
+//! response is planned first (`sync_plan`: decode, check, merge in memory,
+//! decide) and then written in one transaction (`sync_apply`), all holding
+//! the writer; list screens and document reads carry on meanwhile on their
+//! reader connections.
 
-use super::documents::{self, DocKind, Origin, heads_parse, heads_text};
-use super::{Inner, Store, StoreChange, index};
-use crate::doc::{HazardDoc, InspectionDoc};
+use super::connections::Writer;
+use super::documents::{self, heads_parse};
+use super::sync_plan::{LocalDoc, kind_of};
+use super::{Store, StoreChange, sync_apply, sync_plan};
 use crate::error::{Error, Result};
-use crate::sync::wire::{Colleague, DocData, DocUpload, ReferenceData, SyncResponse, UploadStatus, heads_from_hex};
+use crate::sync::wire::{Colleague, DocUpload, SyncResponse};
 use crate::template::Template;
 use crate::time::now_millis;
 use automerge::AutoCommit;
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::OptionalExtension;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// An upload as sent, remembered until its result arrives.
 #[derive(Clone, Debug)]
@@ -32,57 +38,25 @@ pub struct QuarantinedChange {
     pub size: u64,
 }
 
-impl Inner {
-    fn set_meta(tx: &Transaction<'_>, key: &str, value: &str) -> Result<()> {
-        tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", params![key, value])?;
-        Ok(())
-    }
-
-    fn meta(&self, key: &str) -> Result<String> {
-        let v: Option<String> = self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?;
-        Ok(v.unwrap_or_default())
-    }
-
-    /// Rewrites a document's index rows from its current content.
-    fn reindex(&self, tx: &Transaction<'_>, id: &str, kind: DocKind, doc: AutoCommit, now: i64) -> Result<AutoCommit> {
-        if !crate::doc::has_header(&doc) {
-            // Only part of it has arrived; the rest comes with the next page.
-            return Ok(doc);
-        }
-        match kind {
-            DocKind::Inspection => {
-                let d = InspectionDoc::from_automerge(id, doc);
-                let i = d.read()?;
-                let t = self.template(&i.header.template_id, Some(i.header.template_version)).ok();
-                index::put_inspection(tx, &i, t.map(|t| i.summary(&t)).as_ref(), now)?;
-                Ok(d.into_automerge())
-            }
-            DocKind::Hazard => {
-                let d = HazardDoc::from_automerge(id, doc);
-                index::put_hazard(tx, &d.read()?, now)?;
-                Ok(d.into_automerge())
-            }
-        }
-    }
-}
-
-fn kind_of(s: &str) -> Result<DocKind> {
-    DocKind::parse(s).ok_or_else(|| Error::BadResponse(format!("unknown document kind {s:?}")))
-}
-
 impl Store {
     /// Feed position and reference data version to send with the next sync.
     pub fn sync_position(&self) -> Result<(String, String)> {
-        let g = self.lock();
-        Ok((g.meta("sync_cursor")?, g.meta("reference_version")?))
+        let r = self.reader()?;
+        let meta = |key: &str| -> Result<String> {
+            let v: Option<String> = r.query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| row.get(0)).optional()?;
+            Ok(v.unwrap_or_default())
+        };
+        Ok((meta("sync_cursor")?, meta("reference_version")?))
     }
 
     /// Every document with local edits the server has not acknowledged, as
     /// the changes the server may lack.
     pub fn pending_uploads(&self, limit: u32) -> Result<Vec<PendingUpload>> {
-        let mut g = self.lock();
+        // On the writer: the documents and their edit counters must be read
+        // with no edit committing in between.
+        let w = self.writer();
         let rows: Vec<(String, String, String, i64)> = {
-            let mut stmt = g.conn.prepare_cached(
+            let mut stmt = w.conn.prepare_cached(
                 "SELECT id, kind, synced_heads, local_version FROM documents
                  WHERE local_version > synced_version ORDER BY updated_at LIMIT ?1",
             )?;
@@ -90,10 +64,13 @@ impl Store {
         };
         let mut out = vec![];
         for (id, kind, synced, local_version) in rows {
-            let mut doc = g.take_doc(&id, kind_of(&kind)?)?;
-            let changes = doc.save_after(&heads_parse(&synced));
-            let heads = crate::sync::wire::heads_to_hex(&doc.get_heads());
-            g.cache.put(id.clone(), doc);
+            let k = kind_of(&kind)?;
+            let (changes, heads) = self.read_doc_loading(
+                &id,
+                k,
+                || documents::load_kind(&w.conn, &id, k),
+                |doc| Ok((doc.save_after(&heads_parse(&synced)), crate::sync::wire::heads_to_hex(&doc.get_heads()))),
+            )?;
             out.push(PendingUpload { upload: DocUpload { doc_id: id, kind, changes, heads }, local_version });
         }
         Ok(out)
@@ -104,115 +81,78 @@ impl Store {
     /// Returns the ids that changed locally.
     pub fn apply_sync_response(&self, sent: &[PendingUpload], response: &SyncResponse) -> Result<StoreChange> {
         let now = now_millis();
-        let mut changed = StoreChange::default();
-        {
-            let mut g = self.lock();
-            // Documents touched here leave the cache: the transaction below
-            // is the only truth until it commits.
-            let mut touched: Vec<(String, AutoCommit)> = vec![];
-            let mut templates: Vec<Template> = vec![];
-            let tx_result = (|| -> Result<()> {
-                let inner: &mut Inner = &mut g;
-                let mut docs: Vec<(String, DocKind, AutoCommit)> = vec![];
-                for id in sent.iter().map(|p| &p.upload.doc_id).chain(response.docs.iter().map(|d| &d.doc_id)) {
-                    if docs.iter().any(|(d, _, _)| d == id) {
-                        continue;
-                    }
-                    if let Some(doc) = inner.cache.take(id) {
-                        let kind = DocKind::parse(&crate::doc::doc_type(&doc).unwrap_or_default()).unwrap_or(DocKind::Inspection);
-                        docs.push((id.clone(), kind, doc));
-                    } else if let Some((kind, doc)) = documents::load(&inner.conn, id)? {
-                        docs.push((id.clone(), kind, doc));
-                    }
+        let mut w = self.writer();
+        // Every document the response may touch leaves the cache until the
+        // transaction has committed (or failed): until then readers load
+        // the committed state from their own connections.
+        let mut seen = HashSet::new();
+        let ids: Vec<&str> = sent
+            .iter()
+            .map(|p| p.upload.doc_id.as_str())
+            .chain(response.docs.iter().map(|d| d.doc_id.as_str()))
+            .filter(|id| seen.insert(*id))
+            .collect();
+        let cached: Vec<Option<AutoCommit>> = {
+            let mut cache = self.cache();
+            ids.iter().map(|id| cache.start_write(id)).collect()
+        };
+        let outcome = self.apply_planned(&mut w, sent, response, &ids, cached, now);
+        let mut finished: Vec<(&str, Option<AutoCommit>)> = ids.iter().map(|id| (*id, None)).collect();
+        let slot: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        if let Ok(applied) = &outcome {
+            self.catalogue_add(applied.templates.iter().cloned().map(Arc::new));
+        }
+        let changed = outcome.map(|applied| {
+            // In plan order: a document removed and downloaded again ends
+            // as downloaded.
+            for (id, doc) in applied.docs {
+                if let Some(&i) = slot.get(id.as_str()) {
+                    finished[i].1 = doc;
                 }
-                let mut new_templates = vec![];
-                let inner: &Inner = inner;
-                let tx = inner.conn.unchecked_transaction()?;
-                for (result, pending) in response.results.iter().zip(sent) {
-                    let id = &pending.upload.doc_id;
-                    let Some(pos) = docs.iter().position(|(d, _, _)| d == id) else { continue };
-                    match &result.status {
-                        UploadStatus::Accepted => {
-                            let doc = &mut docs[pos].2;
-                            if !result.missing.is_empty() {
-                                doc.load_incremental(&result.missing)
-                                    .map_err(|e| Error::BadResponse(format!("server sent bad changes: {e}")))?;
-                                documents::append(&tx, id, doc, now, Origin::Server)?;
-                            }
-                            let server_heads = heads_from_hex(&result.heads).map_err(Error::BadResponse)?;
-                            if server_heads.iter().all(|h| doc.get_change_by_hash(h).is_some()) {
-                                tx.execute("UPDATE documents SET synced_heads = ?2 WHERE id = ?1", params![id, heads_text(&server_heads)])?;
-                            }
-                            tx.execute(
-                                "UPDATE documents SET synced_version = MAX(synced_version, ?2) WHERE id = ?1",
-                                params![id, pending.local_version],
-                            )?;
-                        }
-                        UploadStatus::Rejected { reason } => {
-                            let (_, kind, mut doc) = docs.remove(pos);
-                            // Roll back to the server's copy when it came with
-                            // the refusal: changes it already holds (an upload
-                            // whose response was lost) stay, and only what it
-                            // lacks is quarantined. Otherwise back to the last
-                            // acknowledged heads.
-                            if !result.missing.is_empty() {
-                                doc.load_incremental(&result.missing)
-                                    .map_err(|e| Error::BadResponse(format!("server sent a bad document: {e}")))?;
-                            }
-                            let server_heads = heads_from_hex(&result.heads).map_err(Error::BadResponse)?;
-                            let server_heads = (!server_heads.is_empty()
-                                && server_heads.iter().all(|h| doc.get_change_by_hash(h).is_some()))
-                            .then_some(server_heads);
-                            if let Some(kept) = quarantine(&tx, id, kind, doc, reason, now, server_heads)? {
-                                docs.push((id.clone(), kind, kept));
-                            } else {
-                                remove_document(&tx, id, kind)?;
-                            }
-                        }
-                    }
-                    note(&mut changed, id, kind_of(&pending.upload.kind)?);
-                }
-                let mut resync = false;
-                for data in &response.docs {
-                    let kind = kind_of(&data.kind)?;
-                    if apply_download(&tx, &mut docs, data, kind, now)? {
-                        note(&mut changed, &data.doc_id, kind);
-                    } else {
-                        resync = true;
-                    }
-                }
-                if let Some(reference) = &response.reference {
-                    new_templates = apply_reference(&tx, reference)?;
-                }
-                // Index rows after all content is in, so lists match the documents.
-                let mut reindexed = vec![];
-                for (id, kind, doc) in docs.drain(..) {
-                    let doc = inner.reindex(&tx, &id, kind, doc, now)?;
-                    reindexed.push((id, doc));
-                }
-                // An empty cursor makes the server start again from snapshots.
-                Inner::set_meta(&tx, "sync_cursor", if resync { "" } else { &response.cursor })?;
-                tx.commit()?;
-                touched = reindexed;
-                templates = new_templates;
-                Ok(())
-            })();
-            tx_result?;
-            for (id, doc) in touched {
-                g.cache.put(id, doc);
             }
-            for t in templates {
-                g.templates.insert((t.id.clone(), t.version), std::sync::Arc::new(t));
+            applied.changed
+        });
+        {
+            let mut cache = self.cache();
+            for (id, doc) in finished {
+                cache.finish_write(id, doc);
             }
         }
+        drop(w);
+        let changed = changed?;
         self.observers.notify(&changed);
         Ok(changed)
     }
 
+    /// Loads, plans and writes the apply in one transaction.
+    fn apply_planned(
+        &self,
+        w: &mut Writer,
+        sent: &[PendingUpload],
+        response: &SyncResponse,
+        ids: &[&str],
+        cached: Vec<Option<AutoCommit>>,
+        now: i64,
+    ) -> Result<Applied> {
+        let local = local_docs(w, ids, cached)?;
+        let mut plan = sync_plan::plan(sent, response, local)?;
+        let tx = w.conn.transaction()?;
+        let lookup = |id: &str, version: u32| self.template(id, Some(version)).ok();
+        sync_apply::execute(&tx, &mut plan, &lookup, now)?;
+        #[cfg(test)]
+        self.hooks.before_sync_commit();
+        tx.commit()?;
+        Ok(Applied {
+            docs: plan.docs.into_iter().map(|p| (p.id, p.doc)).collect(),
+            templates: plan.reference.map(|(_, t)| t).unwrap_or_default(),
+            changed: plan.changed,
+        })
+    }
+
     /// Colleagues in this device's area, by name (from the last sync).
     pub fn people(&self) -> Result<Vec<Colleague>> {
-        let g = self.lock();
-        let mut stmt = g.conn.prepare_cached("SELECT user_id, name, role FROM people ORDER BY name")?;
+        let r = self.reader()?;
+        let mut stmt = r.prepare_cached("SELECT user_id, name, role FROM people ORDER BY name")?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
         let mut out = vec![];
         for row in rows {
@@ -226,8 +166,8 @@ impl Store {
 
     /// Change sets the server refused, newest first.
     pub fn quarantine(&self) -> Result<Vec<QuarantinedChange>> {
-        let g = self.lock();
-        let mut stmt = g.conn.prepare_cached("SELECT id, doc_id, kind, reason, at, length(changes) FROM quarantine ORDER BY id DESC")?;
+        let r = self.reader()?;
+        let mut stmt = r.prepare_cached("SELECT id, doc_id, kind, reason, at, length(changes) FROM quarantine ORDER BY id DESC")?;
         let rows = stmt.query_map([], |r| {
             Ok(QuarantinedChange {
                 id: r.get(0)?,
@@ -243,135 +183,132 @@ impl Store {
 
     /// The raw automerge changes of a quarantined set, for export.
     pub fn export_quarantined(&self, id: i64) -> Result<Vec<u8>> {
-        let g = self.lock();
-        g.conn
+        self.reader()?
             .query_row("SELECT changes FROM quarantine WHERE id = ?1", [id], |r| r.get(0))
             .optional()?
             .ok_or_else(|| Error::NotFound(format!("quarantined change set {id}")))
     }
 }
 
-fn note(changed: &mut StoreChange, id: &str, kind: DocKind) {
-    let list = match kind {
-        DocKind::Inspection => &mut changed.inspections,
-        DocKind::Hazard => &mut changed.hazards,
-    };
-    if !list.iter().any(|x| x == id) {
-        list.push(id.to_string());
-    }
+/// What a committed apply leaves for the in-memory caches.
+struct Applied {
+    /// Every planned document as committed, in order; `None` once removed.
+    docs: Vec<(String, Option<AutoCommit>)>,
+    templates: Vec<Template>,
+    changed: StoreChange,
 }
 
-/// Moves every local change the server has not accepted into quarantine and
-/// rolls the document back to what the server holds: `server_heads` when
-/// the server sent its copy (already merged into `doc`), else the last
-/// acknowledged heads. Returns the rolled back document, or `None` when the
-/// server holds nothing of it.
-fn quarantine(
-    tx: &Transaction<'_>,
-    id: &str,
-    kind: DocKind,
-    mut doc: AutoCommit,
-    reason: &str,
-    now: i64,
-    server_heads: Option<Vec<automerge::ChangeHash>>,
-) -> Result<Option<AutoCommit>> {
-    let heads = match server_heads {
-        Some(heads) => heads,
-        None => heads_parse(&tx.query_row("SELECT synced_heads FROM documents WHERE id = ?1", [id], |r| r.get::<_, String>(0))?),
-    };
-    let changes = doc.save_after(&heads);
-    tx.execute(
-        "INSERT INTO quarantine (doc_id, kind, changes, reason, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![id, kind.as_str(), changes, reason, now],
-    )?;
-    if heads.is_empty() {
-        return Ok(None);
+/// The stored documents among `ids`, the cached copy when there is one
+/// (`cached[i]` belongs to `ids[i]`), with the heads the server holds.
+fn local_docs(w: &Writer, ids: &[&str], cached: Vec<Option<AutoCommit>>) -> Result<Vec<LocalDoc>> {
+    let mut out = vec![];
+    let mut stmt = w.conn.prepare_cached("SELECT kind, synced_heads FROM documents WHERE id = ?1")?;
+    for (id, cached) in ids.iter().zip(cached) {
+        let Some((kind, synced)) = stmt.query_row([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).optional()? else {
+            continue;
+        };
+        let kind = documents::DocKind::parse(&kind)
+            .ok_or_else(|| Error::CorruptDocument { id: id.to_string(), detail: format!("unknown kind {kind}") })?;
+        let doc = match cached {
+            Some(doc) => doc,
+            None => documents::load_kind(&w.conn, id, kind)?,
+        };
+        out.push(LocalDoc { id: id.to_string(), kind, doc, synced_heads: heads_parse(&synced) });
     }
-    let mut kept = doc.fork_at(&heads)?;
-    tx.execute("DELETE FROM document_changes WHERE doc_id = ?1", [id])?;
-    tx.execute(
-        "UPDATE documents SET snapshot = ?2, change_count = 0, synced_version = local_version, updated_at = ?3, synced_heads = ?4
-         WHERE id = ?1",
-        params![id, kept.save(), now, heads_text(&heads)],
-    )?;
-    Ok(Some(kept))
+    Ok(out)
 }
 
-fn remove_document(tx: &Transaction<'_>, id: &str, kind: DocKind) -> Result<()> {
-    tx.execute("DELETE FROM document_changes WHERE doc_id = ?1", [id])?;
-    tx.execute("DELETE FROM documents WHERE id = ?1", [id])?;
-    match kind {
-        DocKind::Inspection => tx.execute("DELETE FROM inspection_index WHERE id = ?1", [id])?,
-        DocKind::Hazard => tx.execute("DELETE FROM hazard_index WHERE id = ?1", [id])?,
-    };
-    tx.execute("DELETE FROM search_text WHERE doc_id = ?1", [id])?;
-    Ok(())
-}
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use crate::inspection::AnswerValue;
+    use crate::store::InspectionQuery;
+    use crate::sync::wire::DocData;
+    use std::sync::{Arc, mpsc};
+    use std::thread;
+    use std::time::Duration;
 
-/// Merges a downloaded document (snapshot or changes) into the local one.
-/// Returns false when the bytes depend on changes this device never got
-/// (pages replayed out of order): they are not kept, and the caller asks
-/// the server for a fresh snapshot instead, which always converges.
-fn apply_download(
-    tx: &Transaction<'_>,
-    docs: &mut Vec<(String, DocKind, AutoCommit)>,
-    data: &DocData,
-    kind: DocKind,
-    now: i64,
-) -> Result<bool> {
-    let bad = |e: automerge::AutomergeError| Error::BadResponse(format!("server sent a bad document {}: {e}", data.doc_id));
-    if let Some(pos) = docs.iter().position(|(d, _, _)| *d == data.doc_id) {
-        if docs[pos].1 != kind {
-            return Err(Error::BadResponse(format!("server changed the kind of {}", data.doc_id)));
-        }
-        let doc = &mut docs[pos].2;
-        doc.load_incremental(&data.bytes).map_err(bad)?;
-        if !doc.get_missing_deps(&[]).is_empty() {
-            // Drop the half-applied copy; the stored one is still whole.
-            let (_, reloaded) = documents::load(tx, &data.doc_id)?.ok_or_else(|| Error::NotFound(data.doc_id.clone()))?;
-            docs[pos].2 = reloaded;
-            return Ok(false);
-        }
-        documents::append(tx, &data.doc_id, doc, now, Origin::Server)?;
-        // Nothing local pending: what we now hold is exactly what the server has.
-        tx.execute(
-            "UPDATE documents SET synced_heads = ?2 WHERE id = ?1 AND local_version <= synced_version",
-            params![data.doc_id, heads_text(&doc.get_heads())],
-        )?;
-    } else {
-        let mut doc = AutoCommit::load(&data.bytes).map_err(bad)?;
-        if !doc.get_missing_deps(&[]).is_empty() {
-            return Ok(false);
-        }
-        if crate::doc::doc_type(&doc).as_deref() != Some(kind.as_str()) {
-            return Err(Error::BadResponse(format!("server sent {} as a {} that is not one", data.doc_id, kind.as_str())));
-        }
-        documents::insert(tx, &data.doc_id, kind, &mut doc, now, Origin::Server)?;
-        docs.push((data.doc_id.clone(), kind, doc));
-    }
-    Ok(true)
-}
+    /// Far longer than any of these steps takes; only a read that waits
+    /// for the writer runs into it.
+    const PATIENCE: Duration = Duration::from_secs(60);
 
-/// Replaces the sites and stores new templates; returns the templates for
-/// the in-memory catalogue once the transaction has committed.
-fn apply_reference(tx: &Transaction<'_>, r: &ReferenceData) -> Result<Vec<Template>> {
-    let mut templates = vec![];
-    tx.execute("DELETE FROM sites", [])?;
-    for s in &r.sites {
-        tx.execute(
-            "INSERT OR REPLACE INTO sites (id, name, area, json) VALUES (?1, ?2, ?3, ?4)",
-            params![s.id, s.name, s.area, serde_json::to_string(s).expect("serialisable")],
-        )?;
+    const ALL: InspectionQuery = InspectionQuery { status: None, site_id: None, participant: None, day: None, limit: Some(1000) };
+
+    #[test]
+    fn lists_and_reads_complete_while_a_large_sync_apply_holds_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(store_in(dir.path()));
+        // One inspection already here, read once so it is cached.
+        let mut first = remote_inspection("西湖化工仓库");
+        let first_id = first.id().to_string();
+        store.apply_sync_response(&[], &page(vec![(first_id.clone(), first.automerge().save())], "c1")).unwrap();
+        assert!(store.inspection(&first_id).unwrap().answers.is_empty());
+        // A large page: 150 new inspections and an answer to the first.
+        let before = first.automerge().get_heads();
+        first.answer(&template(), &identity("insp-1"), "H01", AnswerValue::Fail, Some("证书过期".into()), 2).unwrap();
+        let mut docs = vec![(first_id.clone(), first.automerge().save_after(&before))];
+        for i in 0..150 {
+            let mut d = remote_inspection(&format!("滨江仓库 {i}"));
+            docs.push((d.id().to_string(), d.automerge().save()));
+        }
+        let response = page(docs, "c2");
+
+        let (held, holding) = mpsc::channel();
+        let (release, released) = mpsc::channel::<()>();
+        store.on_next_sync_commit(move || {
+            held.send(()).unwrap();
+            released.recv().unwrap();
+        });
+        let applier = thread::spawn({
+            let store = store.clone();
+            move || store.apply_sync_response(&[], &response)
+        });
+        holding.recv_timeout(PATIENCE).expect("the apply reached its commit");
+
+        // The writer is held, 151 documents written and not committed.
+        let (done, reads) = mpsc::channel();
+        thread::spawn({
+            let (store, id) = (store.clone(), first_id.clone());
+            move || {
+                let listed = store.inspections(&ALL).unwrap().len();
+                let found = store.search("仓库", 1000).unwrap().len();
+                let answers = store.inspection(&id).unwrap().answers.len();
+                let sites = store.sites("", 10).unwrap().len();
+                let templates = store.templates().unwrap().len();
+                done.send((listed, found, answers, sites, templates)).unwrap();
+            }
+        });
+        let seen = reads.recv_timeout(PATIENCE).expect("the reads completed while the apply held the writer");
+        assert_eq!(seen, (1, 1, 0, 2, 5), "exactly what was committed before the apply");
+
+        release.send(()).unwrap();
+        let changed = applier.join().unwrap().unwrap();
+        assert_eq!(changed.inspections.len(), 151);
+        assert_eq!(store.inspections(&ALL).unwrap().len(), 151, "the next read sees the commit");
+        assert_eq!(store.search("仓库", 1000).unwrap().len(), 151);
+        assert_eq!(store.inspection(&first_id).unwrap().answers.len(), 1, "no stale copy was cached meanwhile");
+        assert_eq!(store.sync_position().unwrap().0, "c2");
     }
-    tx.execute("DELETE FROM people", [])?;
-    for p in &r.people {
-        tx.execute("INSERT OR REPLACE INTO people (user_id, name, role) VALUES (?1, ?2, ?3)", params![p.user_id, p.name, p.role.as_str()])?;
+
+    #[test]
+    fn a_refused_response_changes_nothing_and_leaves_no_stale_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store_in(dir.path());
+        let mut first = remote_inspection("西湖化工仓库");
+        let id = first.id().to_string();
+        store.apply_sync_response(&[], &page(vec![(id.clone(), first.automerge().save())], "c1")).unwrap();
+        assert!(store.inspection(&id).unwrap().answers.is_empty());
+        let before = first.automerge().get_heads();
+        first.answer(&template(), &identity("insp-1"), "H01", AnswerValue::Fail, None, 2).unwrap();
+        // A good page for it, then a document whose kind the server changed.
+        let mut bad = page(vec![(id.clone(), first.automerge().save_after(&before))], "c2");
+        bad.docs.push(DocData { doc_id: id.clone(), kind: "hazard".into(), bytes: vec![] });
+        let e = store.apply_sync_response(&[], &bad).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Network, "{e}");
+        assert!(store.inspection(&id).unwrap().answers.is_empty(), "nothing of the refused page");
+        assert_eq!(store.sync_position().unwrap().0, "c1");
+        bad.docs.pop();
+        store.apply_sync_response(&[], &bad).unwrap();
+        assert_eq!(store.inspection(&id).unwrap().answers.len(), 1);
     }
-    for json in &r.templates {
-        let t = Template::from_json(json)?;
-        tx.execute("INSERT OR REPLACE INTO templates (id, version, json) VALUES (?1, ?2, ?3)", params![t.id, t.version, json])?;
-        templates.push(t);
-    }
-    Inner::set_meta(tx, "reference_version", &r.version)?;
-    Ok(templates)
 }

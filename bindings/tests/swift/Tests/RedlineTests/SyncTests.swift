@@ -89,6 +89,16 @@ final class SyncTests: XCTestCase {
         }
         let finding = try a.store.addFinding(inspectionId: id, finding: NewFinding(
             itemId: "H21", description: "仓库防爆灯具外壳破损", grade: .general, deadline: chinaDay(10), responsible: "王经理"))
+        // A file that cannot be used says why.
+        await assertThrowsRedline({
+            try await a.store.capturePhoto(inspectionId: id, owner: .finding(findingId: finding),
+                                           cameraBytes: Data("not a photo".utf8), options: CaptureOptions())
+        }) { if case let .InvalidInput(_, photo) = $0 { photo == .notAnImage } else { false } }
+        let camera = try debugSampleJpeg(width: 64, height: 48)
+        await assertThrowsRedline({
+            try await a.store.capturePhoto(inspectionId: id, owner: .finding(findingId: finding),
+                                           cameraBytes: camera.prefix(camera.count / 2), options: CaptureOptions())
+        }) { if case let .InvalidInput(_, photo) = $0 { photo == .truncated } else { false } }
         let photo = try await a.store.capturePhoto(inspectionId: id, owner: .finding(findingId: finding),
                                                    cameraBytes: try debugSampleJpeg(width: 1600, height: 1200),
                                                    options: CaptureOptions(maxEdge: 800))
