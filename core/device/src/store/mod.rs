@@ -6,6 +6,7 @@
 //! `synchronous = FULL` before the call returns, so an acknowledged edit
 //! survives a crash or power loss.
 
+mod columns;
 mod documents;
 mod editing;
 mod index;
