@@ -3,8 +3,8 @@
 //!
 //! Why mirror instead of deriving uniffi traits in the core: the core must
 //! not know uniffi (the server compiles it too), and the FFI shapes differ
-//! on purpose: dates travel as `YYYY-MM-DD` strings and maps keyed by uuid
-//! become lists.
+//! on purpose: dates travel as `YYYY-MM-DD` strings, maps keyed by uuid
+//! become lists, and typed paths and targets travel as their text.
 //! Conversions are exhaustive `match`es, so a variant added to the core
 //! fails this crate's build instead of silently falling through.
 //!

@@ -4,7 +4,7 @@
 //! up front, so an honest device never has an upload refused.
 
 use crate::hazard::{Hazard, Refusal, fold_with_refusals};
-use crate::inspection::{Answer, Inspection, InspectionKind, InspectionStatus, SignerRole};
+use crate::inspection::{AmendmentTarget, Answer, FieldPath, Inspection, InspectionKind, InspectionStatus, RecordMap, SignerRole};
 use crate::people::Role;
 use std::collections::BTreeSet;
 
@@ -21,7 +21,7 @@ fn refuse(msg: impl Into<String>) -> Result<(), String> {
 
 /// Checks the effect of an upload on an inspection document.
 pub fn check_inspection(before: Option<&Inspection>, after: &Inspection, who: &Uploader) -> Result<(), String> {
-    if after.conflicts.iter().any(|c| c.path == "header") {
+    if after.conflicts.iter().any(|c| c.path.is_root("header")) {
         return refuse("the inspection header cannot be changed");
     }
     match before {
@@ -45,17 +45,17 @@ pub fn check_inspection(before: Option<&Inspection>, after: &Inspection, who: &U
     // A value one of the stored conflict at `path` already holds: settling a
     // conflict writes such a value again, which keeps its author's work as
     // it was recorded (still a change, for the amendment rule below).
-    let was_in_conflict = |path: String, a: &Answer| {
+    let was_in_conflict = |path: FieldPath, a: &Answer| {
         before
             .and_then(|b| b.conflicts.iter().find(|c| c.path == path))
             .is_some_and(|c| c.values.iter().any(|v| serde_json::from_str::<Answer>(&v.value).is_ok_and(|old| old == *a)))
     };
     for (item, a) in &after.answers {
         if before.is_none_or(|b| b.answers.get(item) != Some(a)) {
-            if a.by.user_id != who.user_id && !was_in_conflict(format!("answers/{item}"), a) {
+            if a.by.user_id != who.user_id && !was_in_conflict(FieldPath::answer(item), a) {
                 return refuse(format!("answer {item} is attributed to {}, not the uploader", a.by.user_id));
             }
-            changed_targets.insert(format!("answer {item}"));
+            changed_targets.insert(AmendmentTarget::Answer(item.clone()));
         }
     }
     // The app never deletes an answer or a finding: a missing one was
@@ -77,7 +77,7 @@ pub fn check_inspection(before: Option<&Inspection>, after: &Inspection, who: &U
         if old == Some(c) {
             continue;
         }
-        if let Some(item) = c.path.strip_prefix("answers/") {
+        if let FieldPath::Entry { map: RecordMap::Answers, key: item } = &c.path {
             for v in c.values.iter().filter(|v| old.is_none_or(|o| !o.values.contains(v))) {
                 let a: Answer = serde_json::from_str(&v.value).map_err(|e| format!("answer {item}: {e}"))?;
                 let stored = before.and_then(|b| b.answers.get(item)) == Some(&a);
@@ -85,10 +85,8 @@ pub fn check_inspection(before: Option<&Inspection>, after: &Inspection, who: &U
                     return refuse(format!("answer {item} is attributed to {}, not the uploader", a.by.user_id));
                 }
             }
-            changed_targets.insert(format!("answer {item}"));
-        } else if let Some(id) = c.path.strip_prefix("findings/").and_then(|rest| rest.split('/').next()) {
-            changed_targets.insert(format!("finding {id}"));
         }
+        changed_targets.extend(c.path.amended_as());
     }
     for (id, f) in &after.findings {
         match before.and_then(|b| b.findings.get(id)) {
@@ -101,7 +99,7 @@ pub fn check_inspection(before: Option<&Inspection>, after: &Inspection, who: &U
             }
             _ => {}
         }
-        changed_targets.insert(format!("finding {id}"));
+        changed_targets.insert(AmendmentTarget::Finding(id.clone()));
     }
     for (hash, p) in &after.photos {
         if before.is_none_or(|b| b.photos.get(hash) != Some(p)) && p.by.user_id != who.user_id {
@@ -153,8 +151,8 @@ pub fn check_inspection(before: Option<&Inspection>, after: &Inspection, who: &U
         }
     }
     if was_submitted {
-        let covered: BTreeSet<&str> = new_amendments.iter().map(|a| a.target.as_str()).collect();
-        if let Some(t) = changed_targets.iter().find(|t| !covered.contains(t.as_str())) {
+        let covered: BTreeSet<&AmendmentTarget> = new_amendments.iter().map(|a| &a.target).collect();
+        if let Some(t) = changed_targets.iter().find(|t| !covered.contains(t)) {
             return refuse(format!("{t} changed on a submitted inspection without an amendment"));
         }
     }
@@ -163,7 +161,7 @@ pub fn check_inspection(before: Option<&Inspection>, after: &Inspection, who: &U
 
 /// Checks the effect of an upload on a hazard document.
 pub fn check_hazard(before: Option<&Hazard>, after: &Hazard, who: &Uploader) -> Result<(), String> {
-    if after.conflicts.iter().any(|c| c.path == "header") || before.is_some_and(|b| b.header != after.header) {
+    if after.conflicts.iter().any(|c| c.path.is_root("header")) || before.is_some_and(|b| b.header != after.header) {
         return refuse("the hazard header cannot be changed");
     }
     let old: Vec<&crate::hazard::Transition> = before.map(|b| b.transitions.iter().collect()).unwrap_or_default();
