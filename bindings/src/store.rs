@@ -15,8 +15,8 @@ use crate::records::checklist::{Checklist, TemplateInfo};
 use crate::records::hazard::Hazard;
 use crate::records::inspection_detail::{Inspection, InspectionSummary};
 use crate::records::lists::{HazardListItem, HazardQuery, InspectionListItem, InspectionQuery, SearchHit};
+use crate::records::parse_optional_date;
 use crate::records::reference::{Colleague, Identity, Site};
-use crate::records::{parse_optional_date, try_map};
 use redline_device::store::Store;
 use redline_device::time::Date;
 use std::sync::Arc;
@@ -121,7 +121,7 @@ impl RedlineStore {
     pub fn inspections(&self, query: InspectionQuery) -> FfiResult<Vec<InspectionListItem>> {
         guard("inspections", || {
             let rows = self.core.inspections(&query.try_into()?)?;
-            try_map(rows, TryInto::try_into)
+            Ok(rows.into_iter().map(Into::into).collect())
         })
     }
 
@@ -131,7 +131,7 @@ impl RedlineStore {
     pub fn hazards(&self, query: HazardQuery, today: Option<String>) -> FfiResult<Vec<HazardListItem>> {
         guard("hazards", || {
             let today = parse_optional_date("today", today)?.unwrap_or_else(Date::today);
-            try_map(self.core.hazards(&query.into(), today)?, TryInto::try_into)
+            Ok(self.core.hazards(&query.into(), today)?.into_iter().map(Into::into).collect())
         })
     }
 
@@ -139,7 +139,7 @@ impl RedlineStore {
     /// histories (Chinese included; two characters are enough).
     #[uniffi::method(default(limit = 50))]
     pub fn search(&self, text: String, limit: u32) -> FfiResult<Vec<SearchHit>> {
-        guard("search", || try_map(self.core.search(&text, limit)?, TryInto::try_into))
+        guard("search", || Ok(self.core.search(&text, limit)?.into_iter().map(Into::into).collect()))
     }
 
     // ---- observers and maintenance ----------------------------------------

@@ -130,7 +130,7 @@ async fn hazard_lifecycle_crosses_roles_and_devices(server: TestServer) {
     let bytes = sup.client.fetch_blob(&sup.store, &evidence, &CancellationToken::new()).await.unwrap();
     assert_eq!(bytes, b"after photo");
     let listed = sup.store.hazards(&HazardQuery::default(), Date::today()).unwrap();
-    assert_eq!(listed[0].state, "closed");
+    assert_eq!(listed[0].state, HazardState::Closed);
 }
 
 async fn scope_keeps_communities_apart(server: TestServer) {

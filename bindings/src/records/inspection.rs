@@ -322,7 +322,7 @@ pub struct ConflictValue {
 impl From<core::Conflict> for Conflict {
     fn from(c: core::Conflict) -> Conflict {
         Conflict {
-            path: c.path,
+            path: c.path.to_string(),
             values: c.values.into_iter().map(|v| ConflictValue { value: v.value, by: v.by.map(Into::into) }).collect(),
         }
     }

@@ -88,7 +88,7 @@ impl From<core::Inspection> for Inspection {
             amendments: i
                 .amendments
                 .into_iter()
-                .map(|a| Amendment { id: a.id, reason: a.reason, target: a.target, by: a.by.into(), at: a.at })
+                .map(|a| Amendment { id: a.id, reason: a.reason, target: a.target.to_string(), by: a.by.into(), at: a.at })
                 .collect(),
             conflicts: i.conflicts.into_iter().map(Into::into).collect(),
         }

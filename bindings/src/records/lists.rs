@@ -7,7 +7,7 @@
 use super::hazard::{HazardState, ListingLevel};
 use super::inspection::{Grade, InspectionKind, InspectionStatus};
 use super::inspection_detail::Outcome;
-use super::{enum_from_name, enum_name, parse_optional_date};
+use super::{mirror_enum, parse_optional_date};
 use crate::errors::{FfiResult, RedlineError};
 use redline_device::store;
 
@@ -35,7 +35,7 @@ impl TryFrom<InspectionQuery> for store::InspectionQuery {
     type Error = RedlineError;
     fn try_from(q: InspectionQuery) -> FfiResult<store::InspectionQuery> {
         Ok(store::InspectionQuery {
-            status: q.status.map(|s| enum_name(&redline_device::inspection::InspectionStatus::from(s))),
+            status: q.status.map(Into::into),
             site_id: q.site_id,
             participant: q.participant,
             day: parse_optional_date("day", q.day)?,
@@ -77,33 +77,24 @@ pub struct InspectionListItem {
     pub conflicts: u32,
 }
 
-impl TryFrom<store::InspectionListItem> for InspectionListItem {
-    type Error = RedlineError;
-    fn try_from(i: store::InspectionListItem) -> FfiResult<InspectionListItem> {
-        let kind: redline_device::inspection::InspectionKind = enum_from_name("inspection kind", &i.kind)?;
-        let status: redline_device::inspection::InspectionStatus = enum_from_name("inspection status", &i.status)?;
-        // The index writes "unknown" when it could not score (template
-        // missing); that is "no outcome yet", not damage.
-        let outcome = match i.outcome.as_str() {
-            "unknown" | "" => None,
-            name => Some(enum_from_name::<redline_device::inspection::Outcome>("outcome", name)?.into()),
-        };
-        Ok(InspectionListItem {
+impl From<store::InspectionListItem> for InspectionListItem {
+    fn from(i: store::InspectionListItem) -> InspectionListItem {
+        InspectionListItem {
             id: i.id,
             site_id: i.site_id,
             site_name: i.site_name,
-            kind: kind.into(),
+            kind: i.kind.into(),
             template_id: i.template_id,
-            status: status.into(),
+            status: i.status.into(),
             started_at: i.started_at,
             finished_at: i.finished_at,
             answered: i.answered,
             visible: i.visible,
             failed: i.failed,
             major: i.major,
-            outcome,
+            outcome: i.outcome.map(Into::into),
             conflicts: i.conflicts,
-        })
+        }
     }
 }
 
@@ -132,7 +123,7 @@ impl From<HazardQuery> for store::HazardQuery {
         store::HazardQuery {
             open_only: q.open_only,
             overdue_only: q.overdue_only,
-            grade: q.grade.map(|g| redline_device::inspection::Grade::from(g).as_str().to_string()),
+            grade: q.grade.map(Into::into),
             site_id: q.site_id,
             limit: q.limit,
         }
@@ -170,30 +161,23 @@ pub struct HazardListItem {
     pub found_at: i64,
 }
 
-impl TryFrom<store::HazardListItem> for HazardListItem {
-    type Error = RedlineError;
-    fn try_from(h: store::HazardListItem) -> FfiResult<HazardListItem> {
-        let grade: redline_device::inspection::Grade = enum_from_name("grade", &h.grade)?;
-        let state: redline_device::hazard::HazardState = enum_from_name("hazard state", &h.state)?;
-        let listed = match h.listed.as_deref() {
-            None | Some("") => None,
-            Some(name) => Some(enum_from_name::<redline_device::hazard::ListingLevel>("listing level", name)?.into()),
-        };
-        Ok(HazardListItem {
+impl From<store::HazardListItem> for HazardListItem {
+    fn from(h: store::HazardListItem) -> HazardListItem {
+        HazardListItem {
             id: h.id,
             site_id: h.site_id,
             site_name: h.site_name,
             inspection_id: h.inspection_id,
             item_id: h.item_id,
             description: h.description,
-            grade: grade.into(),
-            state: state.into(),
-            deadline: h.deadline,
+            grade: h.grade.into(),
+            state: h.state.into(),
+            deadline: h.deadline.map(|d| d.to_string()),
             overdue: h.overdue,
-            listed,
+            listed: h.listed.map(Into::into),
             pending_extension: h.pending_extension,
             found_at: h.found_at,
-        })
+        }
     }
 }
 
@@ -205,6 +189,7 @@ pub enum DocumentKind {
     /// A hazard: open it with `RedlineStore.hazard`.
     Hazard,
 }
+mirror_enum!(DocumentKind <=> store::DocKind { Inspection, Hazard });
 
 /// One search result.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
@@ -220,15 +205,9 @@ pub struct SearchHit {
     pub snippet: String,
 }
 
-impl TryFrom<store::SearchHit> for SearchHit {
-    type Error = RedlineError;
-    fn try_from(h: store::SearchHit) -> FfiResult<SearchHit> {
-        let kind = match store::DocKind::parse(&h.kind) {
-            Some(store::DocKind::Inspection) => DocumentKind::Inspection,
-            Some(store::DocKind::Hazard) => DocumentKind::Hazard,
-            None => return Err(RedlineError::Storage { detail: format!("unknown document kind {:?}", h.kind) }),
-        };
-        Ok(SearchHit { doc_id: h.doc_id, kind, title: h.title, snippet: h.snippet })
+impl From<store::SearchHit> for SearchHit {
+    fn from(h: store::SearchHit) -> SearchHit {
+        SearchHit { doc_id: h.doc_id, kind: h.kind.into(), title: h.title, snippet: h.snippet }
     }
 }
 

@@ -4,7 +4,7 @@
 //! Why mirror instead of deriving uniffi traits in the core: the core must
 //! not know uniffi (the server compiles it too), and the FFI shapes differ
 //! on purpose: dates travel as `YYYY-MM-DD` strings, maps keyed by uuid
-//! become lists, and free-form strings of the index tables become enums.
+//! become lists, and typed paths and targets travel as their text.
 //! Conversions are exhaustive `match`es, so a variant added to the core
 //! fails this crate's build instead of silently falling through.
 //!
@@ -54,20 +54,6 @@ pub(crate) fn parse_date(field: &str, s: &str) -> FfiResult<Date> {
 
 pub(crate) fn parse_optional_date(field: &str, s: Option<String>) -> FfiResult<Option<Date>> {
     s.map(|s| parse_date(field, &s)).transpose()
-}
-
-/// A core enum from the snake_case name the index tables store (the core
-/// writes them with serde, so serde reads them back: one spelling, kept by
-/// the core). An unknown name means the row was written by a newer version.
-pub(crate) fn enum_from_name<T: serde::de::DeserializeOwned>(what: &str, name: &str) -> FfiResult<T> {
-    serde_json::from_value(serde_json::Value::String(name.to_string()))
-        .map_err(|_| RedlineError::Storage { detail: format!("unknown {what} {name:?} in the index") })
-}
-
-/// The snake_case name the core writes for an enum value (the inverse of
-/// [`enum_from_name`]), for filters on the index tables.
-pub(crate) fn enum_name<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
 }
 
 /// Converts every element, stopping at the first error.

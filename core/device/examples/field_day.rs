@@ -73,11 +73,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     println!("\nMy inspections:");
     for i in store.inspections(&InspectionQuery { participant: Some("inspector-zhang".into()), ..Default::default() })? {
-        println!("  {}  {}  {}  failed {}  {}", i.id, i.site_name, i.status, i.failed, i.outcome);
+        let outcome = i.outcome.map_or("unknown", |o| o.as_str());
+        println!("  {}  {}  {}  failed {}  {}", i.id, i.site_name, i.status.as_str(), i.failed, outcome);
     }
     println!("\nOpen hazards by deadline:");
     for h in store.hazards(&HazardQuery { open_only: true, ..Default::default() }, Date::today())? {
-        println!("  {}  {:<7} {:<12} due {}  {}", &h.id[..8], h.grade, h.state, h.deadline.unwrap_or_default(), h.description);
+        let due = h.deadline.map(|d| d.to_string()).unwrap_or_default();
+        println!("  {}  {:<7} {:<12} due {}  {}", &h.id[..8], h.grade.as_str(), h.state.as_str(), due, h.description);
     }
     Ok(())
 }

@@ -19,7 +19,7 @@
 
 mod common;
 
-use redline_device::inspection::{AnswerValue, InspectionKind, PhotoOwner};
+use redline_device::inspection::{AnswerValue, InspectionKind, InspectionStatus, PhotoOwner};
 use redline_device::people::{Identity, Role};
 use redline_device::store::{COMPACT_AFTER, InspectionQuery, PhotoMeta, Store};
 use redline_device::template::AnswerType;
@@ -102,7 +102,8 @@ fn crash_child() {
     };
 
     // Carry on with the newest draft, or start the first one.
-    let drafts = store.inspections(&InspectionQuery { status: Some("draft".into()), limit: Some(1), ..Default::default() }).unwrap();
+    let drafts =
+        store.inspections(&InspectionQuery { status: Some(InspectionStatus::Draft), limit: Some(1), ..Default::default() }).unwrap();
     let mut current = drafts.first().map(|i| i.id.clone());
     let mut findings: Vec<String> = match &current {
         Some(id) => store.inspection(id).unwrap().findings.into_keys().collect(),

@@ -570,11 +570,11 @@ fn two_answers_to_one_item_conflict_with_both_authors_until_resolved() {
 
     // Zhang resolves in favour of Li's reading; Li's phone learns it on sync.
     let chosen = c.values.iter().find(|v| v.by.as_ref().unwrap().user_id == "insp-li").unwrap().value.clone();
-    let err = a.resolve_conflict(&zhang, "answers/H05", "{\"type\":\"pass\"}", T0 + 3).unwrap_err();
+    let err = a.resolve_conflict(&zhang, &FieldPath::answer("H05"), "{\"type\":\"pass\"}", T0 + 3).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput, "only one of the conflicting values may be chosen");
-    assert_eq!(a.resolve_conflict(&zhang, "answers/H06", &chosen, T0 + 3).unwrap_err().kind(), ErrorKind::NotFound);
-    a.resolve_conflict(&zhang, "answers/H05", &chosen, T0 + 3).unwrap();
-    let again = a.resolve_conflict(&zhang, "answers/H05", &chosen, T0 + 3).unwrap_err();
+    assert_eq!(a.resolve_conflict(&zhang, &FieldPath::answer("H06"), &chosen, T0 + 3).unwrap_err().kind(), ErrorKind::NotFound);
+    a.resolve_conflict(&zhang, &FieldPath::answer("H05"), &chosen, T0 + 3).unwrap();
+    let again = a.resolve_conflict(&zhang, &FieldPath::answer("H05"), &chosen, T0 + 3).unwrap_err();
     assert_eq!(again.kind(), ErrorKind::Conflict, "a conflict settled meanwhile asks the app to read again");
     let ra = a.read().unwrap();
     assert!(ra.conflicts.is_empty());

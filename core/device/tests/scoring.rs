@@ -578,5 +578,5 @@ fn the_list_row_shows_the_summary_outcome() {
     assert_eq!(rows.len(), 1);
     let s = store.summary(&i.id).unwrap();
     assert_eq!((rows[0].answered, rows[0].visible, rows[0].failed), (s.answered, s.visible, s.failed));
-    assert_eq!(rows[0].outcome, "basically_pass");
+    assert_eq!(rows[0].outcome, Some(Outcome::BasicallyPass));
 }

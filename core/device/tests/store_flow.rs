@@ -9,7 +9,7 @@ use redline_device::doc::NewFinding;
 use redline_device::hazard::{Action, HazardState};
 use redline_device::inspection::*;
 use redline_device::people::Role;
-use redline_device::store::{HazardQuery, InspectionQuery, PhotoMeta, StoreChange, StoreObserver};
+use redline_device::store::{DocKind, HazardQuery, InspectionQuery, PhotoMeta, StoreChange, StoreObserver};
 use redline_device::time::Date;
 use std::sync::{Arc, Mutex};
 
@@ -98,10 +98,10 @@ fn inspection_is_answered_submitted_and_listed() {
     assert_eq!(amended.amendments[0].target, "answer H01");
 
     // Lists come from the index tables.
-    let submitted = store.inspections(&InspectionQuery { status: Some("submitted".into()), ..Default::default() }).unwrap();
+    let submitted = store.inspections(&InspectionQuery { status: Some(InspectionStatus::Submitted), ..Default::default() }).unwrap();
     assert_eq!(submitted.len(), 1);
     assert_eq!(submitted[0].failed, 2);
-    assert_eq!(submitted[0].outcome, "major_hazard");
+    assert_eq!(submitted[0].outcome, Some(Outcome::MajorHazard));
     let mine =
         store.inspections(&InspectionQuery { participant: Some("insp-1".into()), day: Some(Date::today()), ..Default::default() }).unwrap();
     assert_eq!(mine.len(), 1);
@@ -110,13 +110,13 @@ fn inspection_is_answered_submitted_and_listed() {
     assert!(open.iter().all(|h| !h.overdue));
     let overdue = store.hazards(&HazardQuery { overdue_only: true, ..Default::default() }, deadline.add_days(1)).unwrap();
     assert_eq!(overdue.len(), 2);
-    let majors = store.hazards(&HazardQuery { grade: Some("major".into()), ..Default::default() }, Date::today()).unwrap();
+    let majors = store.hazards(&HazardQuery { grade: Some(Grade::Major), ..Default::default() }, Date::today()).unwrap();
     assert_eq!(majors.iter().map(|h| h.id.clone()).collect::<Vec<_>>(), vec![f1.clone()]);
 
     // Chinese full-text search: trigram for 3+ characters, LIKE for 2.
     let hits = store.search("防爆照明", 10).unwrap();
     assert!(hits.iter().any(|h| h.doc_id == i.id), "{hits:?}");
-    assert!(hits.iter().any(|h| h.doc_id == f1 && h.kind == "hazard"), "{hits:?}");
+    assert!(hits.iter().any(|h| h.doc_id == f1 && h.kind == DocKind::Hazard), "{hits:?}");
     let short = store.search("泄漏", 10).unwrap();
     assert!(short.iter().any(|h| h.doc_id == f2), "{short:?}");
     assert!(store.search("不存在的词语", 10).unwrap().is_empty());
@@ -224,6 +224,6 @@ fn hazard_transitions_are_durable_and_refusals_typed() {
     let evidence = &h.transitions[1].evidence;
     assert_eq!(store.blob(&evidence[0]).unwrap(), photo("after"));
     let list = store.hazards(&HazardQuery { open_only: true, ..Default::default() }, Date::today()).unwrap();
-    assert_eq!(list[0].state, "fix_reported");
-    assert_eq!(list[0].deadline.as_deref(), Some(deadline.to_string().as_str()));
+    assert_eq!(list[0].state, HazardState::FixReported);
+    assert_eq!(list[0].deadline, Some(deadline));
 }

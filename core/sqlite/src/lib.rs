@@ -1,9 +1,11 @@
 //! SQLite as both the phone store and the server's embedded backend use it,
 //! written once: the durability pragmas, numbered migrations recorded in
-//! `PRAGMA user_version`, and [`Coded`], which stores any typed state of the
-//! domain (a [`Code`]) as its text code and refuses unknown codes on read.
+//! `PRAGMA user_version`, [`Coded`], which stores any typed state of the
+//! domain (a [`Code`]) as its text code and refuses unknown codes on read,
+//! and [`DateText`], a calendar date as `YYYY-MM-DD` text.
 
 use redline_domain::code::Code;
+use redline_domain::time::Date;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, Transaction};
 use std::time::Duration;
@@ -87,6 +89,24 @@ impl<T: Code> FromSql for Coded<T> {
     }
 }
 
+/// A calendar date stored as `YYYY-MM-DD` text, which orders as the dates
+/// do (so `deadline < ?` compares days); anything else is refused on read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DateText(pub Date);
+
+impl ToSql for DateText {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.0.to_string()))
+    }
+}
+
+impl FromSql for DateText {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let s = value.as_str()?;
+        Date::parse(s).map(DateText).ok_or_else(|| FromSqlError::Other(format!("{s:?} is not a date (YYYY-MM-DD)").into()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,5 +144,21 @@ mod tests {
         assert_eq!(back.0, HazardState::FixReported);
         let bad: rusqlite::Result<Coded<HazardState>> = c.query_row("SELECT 'melted'", [], |r| r.get(0));
         assert!(bad.unwrap_err().to_string().contains("unknown hazard state"));
+    }
+
+    #[test]
+    fn dates_are_stored_as_iso_text_and_read_back() {
+        let c = Connection::open_in_memory().unwrap();
+        let day = Date::parse("2026-03-09").unwrap();
+        let text: String = c.query_row("SELECT ?1", [DateText(day)], |r| r.get(0)).unwrap();
+        assert_eq!(text, "2026-03-09");
+        let back: Option<DateText> = c.query_row("SELECT '2026-03-09'", [], |r| r.get(0)).unwrap();
+        assert_eq!(back, Some(DateText(day)));
+        let none: Option<DateText> = c.query_row("SELECT NULL", [], |r| r.get(0)).unwrap();
+        assert_eq!(none, None);
+        let earlier: bool = c.query_row("SELECT ?1 < ?2", [DateText(day), DateText(day.add_days(1))], |r| r.get(0)).unwrap();
+        assert!(earlier);
+        let bad: rusqlite::Result<DateText> = c.query_row("SELECT '9 March'", [], |r| r.get(0));
+        assert!(bad.unwrap_err().to_string().contains("is not a date"));
     }
 }

@@ -231,9 +231,10 @@ fn plan(up: &Upload, stored: Option<&StoredDoc>) -> Result<Plan, Result<Refused,
 }
 
 /// The shared domain rules for the document's kind, given the document
-/// before (if any) and after the upload.
+/// before (if any) and after the upload. The refusal's text is the reason
+/// sent back to the device.
 fn check_rules(before: Option<&Model>, after: &Model, who: &Uploader) -> Result<(), String> {
-    match after {
+    let verdict = match after {
         Model::Inspection(a) => {
             let b = match before {
                 Some(Model::Inspection(b)) => Some(b.as_ref()),
@@ -248,7 +249,8 @@ fn check_rules(before: Option<&Model>, after: &Model, who: &Uploader) -> Result<
             };
             rules::check_hazard(b, a, who)
         }
-    }
+    };
+    verdict.map_err(|refusal| refusal.to_string())
 }
 
 async fn merge(state: &AppState, who: &Principal, up: &DocUpload) -> MergeResult {

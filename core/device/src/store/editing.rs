@@ -235,8 +235,14 @@ impl Store {
         self.edit_inspection(id, |d, t| d.amend_finding(t, &self.identity, finding_id, patch, reason, now_millis()))
     }
 
+    /// Settles the conflict at `path`, the text form of a conflict's path
+    /// as the app read it (`answers/H01`); text that names no field names
+    /// no conflict either.
     pub fn resolve_conflict(&self, id: &str, path: &str, chosen: &str) -> Result<()> {
-        self.edit_inspection(id, |d, _| d.resolve_conflict(&self.identity, path, chosen, now_millis()))
+        self.edit_inspection(id, |d, _| {
+            let path: FieldPath = path.parse().map_err(|_| redline_domain::Error::NotFound(format!("conflict at {path}")))?;
+            d.resolve_conflict(&self.identity, &path, chosen, now_millis())
+        })
     }
 
     /// Submits the inspection and registers a hazard for every finding, all

@@ -1,46 +1,23 @@
 //! Keeps the index tables in step with the documents. Called inside the
 //! transaction of every document write, so a list never disagrees with the
-//! documents it summarises.
+//! documents it summarises. The fields come from the domain's `listing`,
+//! the one derivation the server's read models are to share.
 
+use super::columns::StoredOutcome;
+use crate::doc::DocKind;
 use crate::error::Result;
 use crate::hazard::Hazard;
-use crate::inspection::{Inspection, InspectionStatus, Summary};
-use crate::time::Date;
+use crate::inspection::{Inspection, Summary};
+use crate::listing::{HazardListing, InspectionListing, hazard_search_text, inspection_search_text};
+use redline_sqlite::{Coded, DateText};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 pub fn put_inspection(tx: &Transaction<'_>, i: &Inspection, summary: Option<&Summary>, now: i64) -> Result<()> {
     let h = &i.header;
+    let l = InspectionListing::of(i, summary);
     let ids: Vec<&str> = i.inspectors.iter().map(|p| p.user_id.as_str()).collect();
     let inspector_ids = format!(",{},", ids.join(","));
-    let status = match i.status {
-        InspectionStatus::Draft => "draft",
-        InspectionStatus::Submitted => "submitted",
-    };
-    let (visible, answered, failed, major, outcome) = match summary {
-        Some(s) => (
-            s.visible,
-            s.answered,
-            s.failed,
-            s.major_hazard_items.len() as u32 + s.major_findings,
-            serde_json::to_value(s.outcome).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
-        ),
-        None => (0, i.answers.len() as u32, 0, 0, "unknown".to_string()),
-    };
-    let mut body = String::new();
-    for a in i.answers.values() {
-        if let Some(n) = &a.note {
-            body.push_str(n);
-            body.push('\n');
-        }
-    }
-    for f in i.findings.values() {
-        body.push_str(&f.description);
-        body.push('\n');
-        if let Some(r) = &f.responsible {
-            body.push_str(r);
-            body.push('\n');
-        }
-    }
+    let body = inspection_search_text(i);
     let search = search_digest(tx, "inspection_index", &i.id, &h.site_name, &body)?;
     tx.prepare_cached(
         "INSERT OR REPLACE INTO inspection_index (id, site_id, site_name, kind, template_id, template_version, status,
@@ -52,37 +29,31 @@ pub fn put_inspection(tx: &Transaction<'_>, i: &Inspection, summary: Option<&Sum
         i.id,
         h.site_id,
         h.site_name,
-        h.kind.as_str(),
+        Coded(h.kind),
         h.template_id,
         h.template_version,
-        status,
+        Coded(l.status),
         h.created_by.user_id,
         inspector_ids,
         h.started_at,
-        Date::in_china(h.started_at).to_string(),
+        DateText(l.day),
         i.finished_at,
-        answered,
-        visible,
-        failed,
-        major,
-        outcome,
-        i.conflicts.len() as i64,
+        l.answered,
+        l.visible,
+        l.failed,
+        l.major,
+        StoredOutcome(l.outcome),
+        l.conflicts,
         now,
         search.digest
     ])?;
-    write_search(tx, &i.id, "inspection", &h.site_name, &body, &search)
+    write_search(tx, &i.id, DocKind::Inspection, &h.site_name, &body, &search)
 }
 
 pub fn put_hazard(tx: &Transaction<'_>, hz: &Hazard, now: i64) -> Result<()> {
     let h = &hz.header;
-    let s = &hz.status;
-    let mut body = h.description.clone();
-    for t in &hz.transitions {
-        if !t.note.is_empty() {
-            body.push('\n');
-            body.push_str(&t.note);
-        }
-    }
+    let l = HazardListing::of(hz);
+    let body = hazard_search_text(hz);
     let search = search_digest(tx, "hazard_index", &hz.id, &h.site_name, &body)?;
     tx.prepare_cached(
         "INSERT OR REPLACE INTO hazard_index (id, site_id, site_name, inspection_id, item_id, description, grade, state,
@@ -96,17 +67,17 @@ pub fn put_hazard(tx: &Transaction<'_>, hz: &Hazard, now: i64) -> Result<()> {
         h.inspection_id,
         h.item_id,
         h.description,
-        s.grade.as_str(),
-        s.state.as_str(),
-        s.is_open(),
-        s.deadline.map(|d| d.to_string()),
-        s.listed.map(|l| serde_json::to_value(l).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()),
-        s.pending_extension.is_some(),
+        Coded(l.grade),
+        Coded(l.state),
+        l.open,
+        l.deadline.map(DateText),
+        l.listed.map(Coded),
+        l.pending_extension,
         h.found_at,
         now,
         search.digest
     ])?;
-    write_search(tx, &hz.id, "hazard", &h.site_name, &body, &search)
+    write_search(tx, &hz.id, DocKind::Hazard, &h.site_name, &body, &search)
 }
 
 /// The search row of a document, derived from its id so that replacing it
@@ -135,13 +106,18 @@ fn search_digest(tx: &Transaction<'_>, table: &str, id: &str, title: &str, body:
     Ok(SearchText { digest, changed })
 }
 
-fn write_search(tx: &Transaction<'_>, id: &str, kind: &str, title: &str, body: &str, text: &SearchText) -> Result<()> {
+fn write_search(tx: &Transaction<'_>, id: &str, kind: DocKind, title: &str, body: &str, text: &SearchText) -> Result<()> {
     if !text.changed {
         return Ok(());
     }
     let rowid = search_rowid(id);
     tx.prepare_cached("DELETE FROM search_text WHERE rowid = ?1")?.execute([rowid])?;
-    tx.prepare_cached("INSERT INTO search_text (rowid, doc_id, kind, title, body) VALUES (?1, ?2, ?3, ?4, ?5)")?
-        .execute(params![rowid, id, kind, title, body])?;
+    tx.prepare_cached("INSERT INTO search_text (rowid, doc_id, kind, title, body) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![
+        rowid,
+        id,
+        Coded(kind),
+        title,
+        body
+    ])?;
     Ok(())
 }

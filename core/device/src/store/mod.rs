@@ -13,6 +13,7 @@
 //! nothing takes the writer while holding either.
 
 mod cache;
+mod columns;
 mod connections;
 mod documents;
 mod editing;

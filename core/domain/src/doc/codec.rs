@@ -6,7 +6,7 @@
 //! together when two people write the same key. Fields edited one by one (a
 //! finding's deadline) are separate keys holding JSON text each.
 
-use crate::inspection::{Conflict, ConflictValue};
+use crate::inspection::{Conflict, ConflictValue, FieldPath};
 use crate::people::Person;
 use automerge::{ActorId, AutoCommit, ObjId, ObjType, ReadDoc, ScalarValue, Value, transaction::Transactable};
 use serde::{Serialize, de::DeserializeOwned};
@@ -109,12 +109,13 @@ impl<'a> Authors<'a> {
 }
 
 /// Every string entry of map `obj` as (key, JSON text), recording a
-/// [`Conflict`] for each key whose concurrent values disagree. One pass:
-/// automerge flags conflicted keys, so only those pay for `get_all`.
+/// [`Conflict`] for each key whose concurrent values disagree, at the path
+/// `path_of(key)` names. One pass: automerge flags conflicted keys, so only
+/// those pay for `get_all`.
 pub fn entries(
     doc: &AutoCommit,
     obj: &ObjId,
-    path: &str,
+    path_of: impl Fn(&str) -> FieldPath,
     authors: &Authors<'_>,
     conflicts: &mut Vec<Conflict>,
 ) -> DecodeResult<Vec<(String, String)>> {
@@ -129,8 +130,7 @@ pub fn entries(
         }
     }
     for key in conflicted {
-        let at = if path.is_empty() { key.clone() } else { format!("{path}/{key}") };
-        conflicts.extend(conflict_at(doc, obj, &key, at, authors)?);
+        conflicts.extend(conflict_at(doc, obj, &key, path_of(&key), authors)?);
     }
     Ok(out)
 }
@@ -147,7 +147,7 @@ pub fn register_actor(doc: &mut AutoCommit, actors: &ObjId, who: &Person) -> Res
 
 /// The concurrent values at `key` when there are several distinct ones.
 /// Values that are equal (two devices wrote the same thing) are no conflict.
-pub fn conflict_at(doc: &AutoCommit, obj: &ObjId, key: &str, path: String, authors: &Authors) -> DecodeResult<Option<Conflict>> {
+pub fn conflict_at(doc: &AutoCommit, obj: &ObjId, key: &str, path: FieldPath, authors: &Authors) -> DecodeResult<Option<Conflict>> {
     let all = doc.get_all(obj, key)?;
     if all.len() < 2 {
         return Ok(None);

@@ -8,7 +8,7 @@
 use super::codec::{self, Authors, Malformed, get_json, put_json};
 use crate::error::{Error, Result};
 use crate::hazard::{Action, Hazard, HazardHeader, Transition, check, fold};
-use crate::inspection::{PhotoOwner, PhotoRef};
+use crate::inspection::{FieldPath, PhotoOwner, PhotoRef};
 use crate::people::Identity;
 use crate::time::Millis;
 use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, transaction::Transactable};
@@ -131,7 +131,7 @@ fn read_inner(id: &str, d: &AutoCommit) -> Result<Hazard, Malformed> {
     {
         let authors = Authors::read(d, &codec::object(d, &ROOT, "actors", ObjType::Map)?)?;
         let mut conflicts = vec![];
-        conflicts.extend(codec::conflict_at(d, &ROOT, "header", "header".into(), &authors)?);
+        conflicts.extend(codec::conflict_at(d, &ROOT, "header", FieldPath::root("header"), &authors)?);
         let header: HazardHeader = get_json(d, &ROOT, "header")?.ok_or_else(|| Malformed("header is missing".into()))?;
         let list = codec::object(d, &ROOT, "transitions", ObjType::List)?;
         let mut transitions = Vec::with_capacity(d.length(&list));

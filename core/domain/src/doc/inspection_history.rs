@@ -12,7 +12,7 @@ use crate::time::Millis;
 use automerge::{ROOT, ReadDoc, transaction::Transactable};
 
 impl InspectionDoc {
-    fn amendment(&mut self, who: &Identity, reason: &str, target: String, at: Millis) -> Result<()> {
+    fn amendment(&mut self, who: &Identity, reason: &str, target: AmendmentTarget, at: Millis) -> Result<()> {
         if self.status()? != InspectionStatus::Submitted {
             return Err(invalid("only a submitted inspection is amended; edit the draft directly"));
         }
@@ -41,7 +41,7 @@ impl InspectionDoc {
         if !who.role.is_official() {
             return Err(Error::NotAllowed("amendments are made by inspectors or supervisors".into()));
         }
-        self.amendment(who, reason, format!("answer {item_id}"), at)?;
+        self.amendment(who, reason, AmendmentTarget::Answer(item_id.to_string()), at)?;
         if let Err(e) = self.put_answer(template, who, item_id, value, note, at) {
             self.doc.rollback();
             return Err(e);
@@ -64,7 +64,7 @@ impl InspectionDoc {
             return Err(Error::NotAllowed("amendments are made by inspectors or supervisors".into()));
         }
         self.check_patch(template, id, patch)?;
-        self.amendment(who, reason, format!("finding {id}"), at)?;
+        self.amendment(who, reason, AmendmentTarget::Finding(id.to_string()), at)?;
         if let Err(e) = self.patch_finding(who, id, patch) {
             self.doc.rollback();
             return Err(e);
@@ -75,14 +75,14 @@ impl InspectionDoc {
 
     /// Settles a conflict at `path` (as listed in [`Inspection::conflicts`])
     /// by writing the chosen value again, after all the competing ones.
-    pub fn resolve_conflict(&mut self, who: &Identity, path: &str, chosen: &str, at: Millis) -> Result<()> {
-        let conflict = self.read()?.conflicts.into_iter().find(|c| c.path == path);
+    pub fn resolve_conflict(&mut self, who: &Identity, path: &FieldPath, chosen: &str, at: Millis) -> Result<()> {
+        let conflict = self.read()?.conflicts.into_iter().find(|c| c.path == *path);
         let Some(conflict) = conflict else {
             // The field already holds the chosen value: someone settled the
             // conflict (this way) since the app read the inspection.
             let settled = self
                 .field_at(path)
-                .is_ok_and(|(obj, key)| codec::get_string(&self.doc, &obj, key.as_str()).ok().flatten().is_some_and(|v| v == chosen));
+                .is_ok_and(|(obj, key)| codec::get_string(&self.doc, &obj, key).ok().flatten().is_some_and(|v| v == chosen));
             return Err(if settled {
                 Error::Conflict(format!("the conflict at {path} was settled meanwhile; read the inspection again"))
             } else {
@@ -93,25 +93,22 @@ impl InspectionDoc {
             return Err(invalid("the chosen value is not one of the conflicting values"));
         }
         let (obj, key) = self.field_at(path)?;
-        self.doc.put(&obj, key.as_str(), chosen)?;
+        self.doc.put(&obj, key, chosen)?;
         self.touch(who)?;
         super::commit(&mut self.doc, at);
         Ok(())
     }
 
-    /// The object and key a conflict path names (`header`, `answers/H01`,
-    /// `findings/<id>/deadline`, ...).
-    fn field_at(&self, path: &str) -> Result<(automerge::ObjId, String)> {
-        let parts: Vec<&str> = path.split('/').collect();
-        Ok(match parts.as_slice() {
-            [root_key] => (ROOT, root_key.to_string()),
-            ["findings", id, field] => {
+    /// The object and key a conflict path names.
+    fn field_at<'p>(&self, path: &'p FieldPath) -> Result<(automerge::ObjId, &'p str)> {
+        Ok(match path {
+            FieldPath::Root(key) => (ROOT, key.as_str()),
+            FieldPath::Entry { map, key } => (self.map(map.as_str())?, key.as_str()),
+            FieldPath::FindingField { finding, field } => {
                 let findings = self.map("findings")?;
-                let (_, obj) = self.doc.get(&findings, *id)?.ok_or_else(|| Error::NotFound(format!("finding {id}")))?;
-                (obj, field.to_string())
+                let (_, obj) = self.doc.get(&findings, finding.as_str())?.ok_or_else(|| Error::NotFound(format!("finding {finding}")))?;
+                (obj, field.as_str())
             }
-            [map, key] => (self.map(map)?, key.to_string()),
-            _ => return Err(invalid(format!("unknown path {path}"))),
         })
     }
 }

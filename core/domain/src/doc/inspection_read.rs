@@ -16,29 +16,31 @@ pub(super) fn read(id: &str, d: &AutoCommit) -> Result<Inspection, Malformed> {
         let authors = Authors::read(d, &map("actors")?)?;
         let mut conflicts = vec![];
         for key in ["header", "status", "location"] {
-            conflicts.extend(codec::conflict_at(d, &ROOT, key, key.to_string(), &authors)?);
+            conflicts.extend(codec::conflict_at(d, &ROOT, key, FieldPath::root(key), &authors)?);
         }
         let header = get_json(d, &ROOT, "header")?.ok_or_else(|| Malformed("header is missing".into()))?;
 
-        let records = |name: &str, conflicts: &mut Vec<Conflict>| codec::entries(d, &map(name)?, name, &authors, conflicts);
+        let records = |name: RecordMap, conflicts: &mut Vec<Conflict>| {
+            codec::entries(d, &map(name.as_str())?, |key| FieldPath::Entry { map: name, key: key.to_string() }, &authors, conflicts)
+        };
         let mut answers = BTreeMap::new();
-        for (k, text) in records("answers", &mut conflicts)? {
+        for (k, text) in records(RecordMap::Answers, &mut conflicts)? {
             answers.insert(k.clone(), codec::decode::<Answer>(&k, &text)?);
         }
         let mut inspectors = vec![];
-        for (k, text) in records("inspectors", &mut conflicts)? {
+        for (k, text) in records(RecordMap::Inspectors, &mut conflicts)? {
             inspectors.push(codec::decode::<Person>(&k, &text)?);
         }
         let mut signatures = BTreeMap::new();
-        for (k, text) in records("signatures", &mut conflicts)? {
+        for (k, text) in records(RecordMap::Signatures, &mut conflicts)? {
             signatures.insert(k.clone(), codec::decode::<Signature>(&k, &text)?);
         }
         let mut photos = BTreeMap::new();
-        for (k, text) in records("photos", &mut conflicts)? {
+        for (k, text) in records(RecordMap::Photos, &mut conflicts)? {
             photos.insert(k.clone(), codec::decode::<PhotoRef>(&k, &text)?);
         }
         let mut amendments = vec![];
-        for (k, text) in records("amendments", &mut conflicts)? {
+        for (k, text) in records(RecordMap::Amendments, &mut conflicts)? {
             amendments.push(codec::decode::<Amendment>(&k, &text)?);
         }
         amendments.sort_by(|a: &Amendment, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
@@ -48,7 +50,8 @@ pub(super) fn read(id: &str, d: &AutoCommit) -> Result<Inspection, Malformed> {
         for id in d.keys(&findings_obj) {
             let obj = codec::object(d, &findings_obj, &id, ObjType::Map)?;
             let mut json = serde_json::Map::new();
-            for (field, text) in codec::entries(d, &obj, &format!("findings/{id}"), &authors, &mut conflicts)? {
+            let path_of = |field: &str| FieldPath::FindingField { finding: id.clone(), field: field.to_string() };
+            for (field, text) in codec::entries(d, &obj, path_of, &authors, &mut conflicts)? {
                 if FINDING_FIELDS.contains(&field.as_str()) {
                     json.insert(field.clone(), codec::decode(&field, &text)?);
                 }

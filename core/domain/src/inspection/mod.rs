@@ -3,9 +3,11 @@
 //! read model folded out of the automerge document (`crate::doc`).
 
 mod answer;
+mod field_path;
 mod scoring;
 
 pub use answer::{AnswerValue, ItemResult};
+pub use field_path::{AmendmentTarget, FieldPath, RecordMap, UnknownFieldPath};
 pub use scoring::{Outcome, Summary};
 
 use crate::people::Person;
@@ -165,7 +167,7 @@ pub struct Amendment {
     pub id: String,
     pub reason: String,
     /// What changed, e.g. `answer H03` or `finding <id>`.
-    pub target: String,
+    pub target: AmendmentTarget,
     pub by: Person,
     pub at: Millis,
 }
@@ -175,7 +177,7 @@ pub struct Amendment {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Conflict {
     /// e.g. `answers/H01` or `findings/<id>/deadline`.
-    pub path: String,
+    pub path: FieldPath,
     pub values: Vec<ConflictValue>,
 }
 
