@@ -125,7 +125,11 @@ async fn naive_sync(http: &reqwest::Client, base: &str, local: &[(String, Vec<u8
 /// The server as deployed: production limits (4 MB pages), not the test
 /// harness's small pages.
 async fn production_server(backend: Backend) -> Option<TestServer> {
-    let options = redline_tests::Options { limits: redline_api::state::Limits::default(), rate: (1000.0, 1000.0) };
+    // Production limits, but for the bound on connections per address: the
+    // devices here all come from 127.0.0.1, where real phones have their
+    // own addresses (or share a NAT in far smaller numbers).
+    let limits = redline_api::state::Limits { conns_per_ip: 0, ..redline_api::state::Limits::default() };
+    let options = redline_tests::Options { limits, rate: (1000.0, 1000.0) };
     TestServer::start_with(backend, options).await
 }
 

@@ -221,7 +221,7 @@ fn stall(n: usize, token: &str, body: &[u8]) -> Stall {
 async fn one_address_holds_at_most_its_share_of_connections() {
     let Some(attacker) = second_address() else { return };
     // Deadlines far past the test: only the per-address bound closes anything.
-    let limits = Limits { header_timeout: LONG, body_timeout: LONG, in_flight_per_device: 1000, ..Limits::default() };
+    let limits = Limits { header_timeout: LONG, body_timeout: LONG, conns_per_ip: 32, in_flight_per_device: 1000, ..Limits::default() };
     let share = limits.conns_per_ip;
     let server = start(limits).await;
     let bad = server.device("insp-2").await;

@@ -97,7 +97,10 @@ impl Default for Limits {
             docs_per_request: 500,
             header_timeout: Duration::from_secs(20),
             body_timeout: Duration::from_secs(60),
-            conns_per_ip: 32,
+            // Phones behind one carrier NAT or office network share an
+            // address: the bound is against one client hoarding sockets,
+            // not a quota.
+            conns_per_ip: 256,
             in_flight_per_device: 4,
         }
     }
