@@ -25,7 +25,13 @@ const FILE_KEYS: &[&str] = &["listen", "data_dir", "database_url", "pg_schema", 
 /// Unknown keys in the file are an error, not a silent typo. Nothing is
 /// written to the process environment.
 pub fn parse(args: &[String]) -> Result<Cli, String> {
-    let matches = Cli::command().try_get_matches_from(args).map_err(|e| e.to_string())?;
+    let matches = match Cli::command().try_get_matches_from(args) {
+        Ok(m) => m,
+        // `--help` and `--version` are answers, not failures: printed to
+        // stdout, exit code 0.
+        Err(e) if matches!(e.kind(), clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion) => e.exit(),
+        Err(e) => return Err(e.to_string()),
+    };
     let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.to_string())?;
     let Some(path) = cli.config.config.clone() else { return Ok(cli) };
     let text = std::fs::read_to_string(&path).map_err(|e| format!("config file {}: {e}", path.display()))?;
