@@ -110,9 +110,15 @@ pub async fn apply_upload(state: &AppState, who: &Principal, up: &DocUpload) -> 
 /// indistinguishable from a missing one).
 async fn server_copy(state: &AppState, who: &Principal, up: &DocUpload) -> Result<(Vec<String>, Vec<u8>), ApiError> {
     match state.storage.document(&up.doc_id).await? {
-        Some(s) if s.kind.as_str() == up.kind && who.scope.contains(&s.site_id, &s.area) => {
-            let mut doc = AutoCommit::load(&s.snapshot).map_err(|e| ApiError::Internal(format!("stored document: {e}")))?;
-            Ok((heads_to_hex(&doc.get_heads()), s.snapshot))
+        Some(s) if DocKind::parse(&up.kind) == Some(s.kind) && who.scope.contains(&s.site_id, &s.area) => {
+            // Loading a document is CPU work: off the async workers, as the
+            // merge's plan step is.
+            tokio::task::spawn_blocking(move || {
+                let mut doc = AutoCommit::load(&s.snapshot).map_err(|e| ApiError::Internal(format!("stored document: {e}")))?;
+                Ok((heads_to_hex(&doc.get_heads()), s.snapshot))
+            })
+            .await
+            .map_err(|e| ApiError::Internal(format!("merge task failed: {e}")))?
         }
         _ => Ok((vec![], vec![])),
     }
