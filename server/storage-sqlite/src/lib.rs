@@ -81,6 +81,14 @@ fn bump_reference(c: &Connection) -> rusqlite::Result<usize> {
     c.execute("INSERT INTO counters (name, value) VALUES ('reference', 1) ON CONFLICT (name) DO UPDATE SET value = value + 1", [])
 }
 
+/// A query's fixed parameters followed by the scope condition's (see
+/// `Scope::sql`, numbered after the fixed ones).
+fn with_scope(fixed: Vec<Box<dyn rusqlite::ToSql>>, scope_args: &[String]) -> Vec<Box<dyn rusqlite::ToSql>> {
+    let mut all = fixed;
+    all.extend(scope_args.iter().map(|a| Box::new(a.clone()) as Box<dyn rusqlite::ToSql>));
+    all
+}
+
 fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, String, String)> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
 }
@@ -279,8 +287,7 @@ impl Storage for SqliteStorage {
         let exclude = exclude_device.to_string();
         self.run(move |c| {
             let mut stmt = c.prepare_cached(&sql)?;
-            let mut all: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(after), Box::new(upto), Box::new(exclude), Box::new(limit)];
-            all.extend(args.into_iter().map(|a| Box::new(a) as Box<dyn rusqlite::ToSql>));
+            let all = with_scope(vec![Box::new(after), Box::new(upto), Box::new(exclude), Box::new(limit)], &args);
             let rows = stmt.query_map(params_from_iter(all.iter().map(|b| b.as_ref())), |r| {
                 Ok(FeedRow { seq: r.get(0)?, doc_id: r.get(1)?, kind: r.get::<_, Coded<DocKind>>(2)?.0, bytes: r.get(3)? })
             })?;
@@ -295,8 +302,7 @@ impl Storage for SqliteStorage {
         let after = after_id.to_string();
         self.run(move |c| {
             let mut stmt = c.prepare_cached(&sql)?;
-            let mut all: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(after), Box::new(limit)];
-            all.extend(args.into_iter().map(|a| Box::new(a) as Box<dyn rusqlite::ToSql>));
+            let all = with_scope(vec![Box::new(after), Box::new(limit)], &args);
             let rows = stmt.query_map(params_from_iter(all.iter().map(|b| b.as_ref())), |r| {
                 Ok((r.get(0)?, r.get::<_, Coded<DocKind>>(1)?.0, r.get(2)?))
             })?;
@@ -310,8 +316,7 @@ impl Storage for SqliteStorage {
         let sql = format!("SELECT EXISTS (SELECT 1 FROM blob_refs b JOIN documents d ON d.id = b.doc_id WHERE b.hash = ?1 AND {cond})");
         let hash = hash.to_string();
         self.run(move |c| {
-            let mut all: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(hash)];
-            all.extend(args.into_iter().map(|a| Box::new(a) as Box<dyn rusqlite::ToSql>));
+            let all = with_scope(vec![Box::new(hash)], &args);
             Ok(c.query_row(&sql, params_from_iter(all.iter().map(|b| b.as_ref())), |r| r.get(0))?)
         })
         .await
@@ -337,8 +342,7 @@ impl Storage for SqliteStorage {
             let mut stmt = c.prepare_cached(&sql)?;
             let mut not_citable = vec![];
             for hash in hashes {
-                let mut all: Vec<Box<dyn rusqlite::ToSql>> = vec![Box::new(hash.to_string()), Box::new(device.clone())];
-                all.extend(args.iter().map(|a| Box::new(a.clone()) as Box<dyn rusqlite::ToSql>));
+                let all = with_scope(vec![Box::new(hash.to_string()), Box::new(device.clone())], &args);
                 if !stmt.query_row(params_from_iter(all.iter().map(|b| b.as_ref())), |r| r.get::<_, bool>(0))? {
                     not_citable.push(hash);
                 }
