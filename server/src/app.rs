@@ -34,6 +34,7 @@ pub async fn state(config: &Config) -> anyhow_like::Result<AppState> {
         limits: limits(config),
         doc_locks: Default::default(),
         in_flight: Default::default(),
+        read_models: Default::default(),
     })
 }
 

@@ -164,6 +164,7 @@ impl TestServer {
             limits: options.limits,
             doc_locks: Default::default(),
             in_flight: Default::default(),
+            read_models: Default::default(),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
@@ -476,6 +477,7 @@ pub fn serve_child_from_env(limits: Limits) {
             limits,
             doc_locks: Default::default(),
             in_flight: Default::default(),
+            read_models: Default::default(),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let tmp = PathBuf::from(&addr_file).with_extension("tmp");

@@ -36,6 +36,11 @@ impl Date {
         Date { days: (ms + CHINA_OFFSET_MS).div_euclid(DAY_MS) }
     }
 
+    /// The instant this day starts in China (midnight, UTC+8).
+    pub fn start_millis(self) -> Millis {
+        self.days * DAY_MS - CHINA_OFFSET_MS
+    }
+
     pub fn today() -> Date {
         Date::in_china(now_millis())
     }

@@ -20,6 +20,7 @@ use redline_domain::inspection::Inspection;
 use redline_domain::sync::chunks::split_changes;
 use redline_domain::sync::rules::{self, Uploader};
 use redline_domain::sync::wire::{DocUpload, UploadResult, UploadStatus, heads_from_hex, heads_to_hex};
+use redline_read_models::derive;
 use redline_storage::{CommitOutcome, DocWrite, Principal, StoredDoc};
 use std::collections::BTreeSet;
 
@@ -165,6 +166,9 @@ enum Plan {
 }
 
 struct Merged {
+    /// The merged document as the domain reads it: its read-model rows are
+    /// derived from it once its area is known.
+    model: Model,
     /// The domain rules' answer, with the blobs the document cites when it
     /// passes; applied after the scope check, so a document for a site out
     /// of scope reads "not found" whatever else is wrong with it.
@@ -227,13 +231,41 @@ fn plan(up: &Upload, stored: Option<&StoredDoc>) -> Result<Plan, Result<Refused,
     }
     let verdict = check_rules(before.as_ref(), &after, &up.uploader).and_then(|()| cites(before.as_ref(), &after));
     Ok(Plan::Commit(Box::new(Merged {
-        verdict,
         site_id: after.site_id().to_string(),
+        model: after,
+        verdict,
         snapshot: fork.save(),
         heads: heads_to_hex(&fork.get_heads()),
         missing: missing_for(&mut fork),
         new_changes: new.iter().map(|c| (c.hash().to_string(), c.raw_bytes().to_vec())).collect(),
     })))
+}
+
+/// The statements replacing the document's read-model rows, committed with
+/// it. Building them is formatting a few dozen rows: microseconds, done
+/// here rather than handed to the blocking pool.
+async fn read_rows(
+    state: &AppState,
+    id: &str,
+    model: &Model,
+    site_id: &str,
+    area: &str,
+) -> Result<Vec<redline_storage::sql::Sql>, ApiError> {
+    if !state.read_models.on {
+        return Ok(vec![]);
+    }
+    let d = state.storage.dialect();
+    let place = derive::Place { site_id, area };
+    Ok(match model {
+        Model::Inspection(i) => {
+            let book = state.read_models.book_with(state.storage.as_ref(), &i.header.template_id, i.header.template_version).await?;
+            derive::inspection(d, i, place, &book)
+        }
+        Model::Hazard(h) => {
+            debug_assert_eq!(h.id, id);
+            derive::hazard(d, h, place)
+        }
+    })
 }
 
 /// The shared domain rules for the document's kind, given the document
@@ -289,12 +321,13 @@ async fn merge(state: &AppState, who: &Principal, up: &DocUpload) -> MergeResult
                 _ => return refuse("not found"),
             },
         };
-        let Merged { verdict, site_id, snapshot, heads, missing, new_changes } = *merged;
+        let Merged { model, verdict, site_id, snapshot, heads, missing, new_changes } = *merged;
         let cites = verdict.map_err(|r| Ok(Refused(r)))?;
         let not_citable = state.storage.blobs_not_citable(&cites.new, &who.device_id, &who.scope).await.map_err(|e| Err(e.into()))?;
         if !not_citable.is_empty() {
             return refuse(NOT_UPLOADED);
         }
+        let read_rows = read_rows(state, &up.doc_id, &model, &site_id, &area).await.map_err(Err)?;
         let write = DocWrite {
             id: up.doc_id.clone(),
             kind: upload.kind,
@@ -305,6 +338,7 @@ async fn merge(state: &AppState, who: &Principal, up: &DocUpload) -> MergeResult
             changes: new_changes,
             device_id: who.device_id.clone(),
             blob_refs: cites.all,
+            read_rows,
         };
         match state.storage.commit(&write).await.map_err(|e| Err(e.into()))? {
             CommitOutcome::Committed => return Ok((heads, missing)),

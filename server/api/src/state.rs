@@ -4,6 +4,7 @@
 use crate::blobs::BlobStore;
 use crate::error::ApiError;
 use crate::guard::InFlight;
+use redline_read_models::TemplateBook;
 use redline_storage::Storage;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -18,6 +19,44 @@ pub struct AppState {
     pub doc_locks: Arc<DocLocks>,
     /// Requests each device has in flight (`guard::device`).
     pub in_flight: Arc<InFlight>,
+    /// Whether commits write read-model rows, and the checklists scoring them.
+    pub read_models: Arc<ReadModels>,
+}
+
+/// The read models' switch (on unless a benchmark measures without them)
+/// and the checklists inspections are scored with, reloaded when an
+/// inspection names a version the server's copy lacks.
+pub struct ReadModels {
+    pub on: bool,
+    book: Mutex<Arc<TemplateBook>>,
+}
+
+impl Default for ReadModels {
+    fn default() -> Self {
+        ReadModels::new(true)
+    }
+}
+
+impl ReadModels {
+    pub fn new(on: bool) -> ReadModels {
+        ReadModels { on, book: Mutex::new(Arc::new(TemplateBook::new(&[]))) }
+    }
+
+    pub fn book(&self) -> Arc<TemplateBook> {
+        self.book.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The checklists, with those published since the last load when
+    /// `(id, version)` is not among them yet.
+    pub async fn book_with(&self, storage: &dyn Storage, id: &str, version: u32) -> Result<Arc<TemplateBook>, ApiError> {
+        let book = self.book();
+        if book.contains(id, version) {
+            return Ok(book);
+        }
+        let fresh = Arc::new(TemplateBook::new(&storage.templates().await?));
+        *self.book.lock().unwrap_or_else(|p| p.into_inner()) = fresh.clone();
+        Ok(fresh)
+    }
 }
 
 /// One merge at a time per document within this process. Commits are a

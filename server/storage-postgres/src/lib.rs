@@ -12,6 +12,7 @@ use redline_domain::blob::BlobHash;
 use redline_domain::doc::DocKind;
 use redline_domain::people::Role;
 use redline_domain::site::Site;
+use redline_storage::sql::{Dialect, Row, Sql, Value};
 use redline_storage::*;
 use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
@@ -23,7 +24,11 @@ const MIGRATE_LOCK: i64 = 0x0052_4544_4c4d_4947; // "REDLMIG"
 
 /// The schema, step by step; the table `schema_version` records how far a
 /// database is. Append, never edit: a shipped step has run somewhere.
-pub const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql"), include_str!("../migrations/0002_blob_uploads.sql")];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_blob_uploads.sql"),
+    include_str!("../migrations/0003_read_models.sql"),
+];
 
 pub struct PgStorage {
     pool: Pool,
@@ -49,6 +54,53 @@ impl<T> Db<T> for Result<T, tokio_postgres::Error> {
             }
         })
     }
+}
+
+/// A statement's parameters as driver values, typed even when NULL.
+fn bind(params: &[Value]) -> Vec<Box<dyn ToSql + Sync + Send>> {
+    params
+        .iter()
+        .map(|p| -> Box<dyn ToSql + Sync + Send> {
+            match p {
+                Value::Text(t) => Box::new(t.clone()),
+                Value::Int(i) => Box::new(*i),
+                Value::Real(r) => Box::new(*r),
+                Value::Bytes(b) => Box::new(b.clone()),
+            }
+        })
+        .collect()
+}
+
+fn refs(b: &[Box<dyn ToSql + Sync + Send>]) -> Vec<&(dyn ToSql + Sync)> {
+    b.iter().map(|p| p.as_ref() as &(dyn ToSql + Sync)).collect()
+}
+
+/// A cell by its column's type; a type the read models never select
+/// (NUMERIC, say: cast sums to BIGINT) is reported, not guessed.
+fn cell(r: &tokio_postgres::Row, i: usize) -> StorageResult<Value> {
+    use tokio_postgres::types::Type;
+    let t = r.columns()[i].type_();
+    let v = match *t {
+        Type::INT8 => Value::Int(r.try_get::<_, Option<i64>>(i).db()?),
+        Type::INT4 => Value::Int(r.try_get::<_, Option<i32>>(i).db()?.map(i64::from)),
+        Type::INT2 => Value::Int(r.try_get::<_, Option<i16>>(i).db()?.map(i64::from)),
+        Type::BOOL => Value::Int(r.try_get::<_, Option<bool>>(i).db()?.map(i64::from)),
+        Type::FLOAT8 => Value::Real(r.try_get::<_, Option<f64>>(i).db()?),
+        Type::FLOAT4 => Value::Real(r.try_get::<_, Option<f32>>(i).db()?.map(f64::from)),
+        Type::BYTEA => Value::Bytes(r.try_get::<_, Option<Vec<u8>>>(i).db()?),
+        Type::TEXT | Type::VARCHAR | Type::NAME | Type::BPCHAR => Value::Text(r.try_get::<_, Option<String>>(i).db()?),
+        _ => return Err(StorageError::Corrupt(format!("column {i} has type {t}, which the read models do not select"))),
+    };
+    Ok(v)
+}
+
+async fn run_all(tx: &deadpool_postgres::Transaction<'_>, stmts: &[Sql]) -> StorageResult<()> {
+    for s in stmts {
+        let stmt = tx.prepare_cached(&s.text).await.db()?;
+        let params = bind(&s.params);
+        tx.execute(&stmt, &refs(&params)).await.db()?;
+    }
+    Ok(())
 }
 
 fn kind(r: &tokio_postgres::Row, i: usize) -> StorageResult<DocKind> {
@@ -241,7 +293,6 @@ impl Storage for PgStorage {
     async fn commit(&self, w: &DocWrite) -> StorageResult<CommitOutcome> {
         let mut c = self.client().await?;
         let tx = c.transaction().await.db()?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&FEED_LOCK]).await.db()?;
         let updated = match w.expected_version {
             None => tx
                 .execute(
@@ -263,6 +314,11 @@ impl Storage for PgStorage {
             tx.rollback().await.db()?;
             return Ok(CommitOutcome::Stale);
         }
+        // The document's row lock is held from here; its read rows are
+        // written before the feed lock, which covers only the change rows
+        // whose sequence numbers must follow commit order.
+        run_all(&tx, &w.read_rows).await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&FEED_LOCK]).await.db()?;
         for (hash, bytes) in &w.changes {
             tx.execute(
                 "INSERT INTO changes (doc_id, hash, bytes, device_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
@@ -340,5 +396,25 @@ impl Storage for PgStorage {
     async fn document_count(&self) -> StorageResult<i64> {
         let c = self.client().await?;
         Ok(c.query_one("SELECT COUNT(*) FROM documents", &[]).await.db()?.get(0))
+    }
+
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    async fn query(&self, q: Sql) -> StorageResult<Vec<Row>> {
+        let c = self.client().await?;
+        let stmt = c.prepare_cached(&q.text).await.db()?;
+        let params = bind(&q.params);
+        let rows = c.query(&stmt, &refs(&params)).await.db()?;
+        rows.iter().map(|r| (0..r.len()).map(|i| cell(r, i)).collect()).collect()
+    }
+
+    async fn execute(&self, stmts: Vec<Sql>) -> StorageResult<()> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.db()?;
+        run_all(&tx, &stmts).await?;
+        tx.commit().await.db()?;
+        Ok(())
     }
 }

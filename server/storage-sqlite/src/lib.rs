@@ -8,6 +8,7 @@ use redline_domain::doc::DocKind;
 use redline_domain::people::Role;
 use redline_domain::site::Site;
 use redline_sqlite::{Coded, MigrateError, Migration};
+use redline_storage::sql::{Dialect, Row, Sql, Value};
 use redline_storage::*;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use std::path::Path;
@@ -15,7 +16,11 @@ use std::sync::{Arc, Mutex};
 
 /// The schema, step by step; `PRAGMA user_version` records how far a
 /// database is. Append, never edit: a shipped step has run somewhere.
-pub const MIGRATIONS: &[Migration] = &[include_str!("../migrations/0001_init.sql"), include_str!("../migrations/0002_blob_uploads.sql")];
+pub const MIGRATIONS: &[Migration] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_blob_uploads.sql"),
+    include_str!("../migrations/0003_read_models.sql"),
+];
 
 /// What a storage closure can fail with: SQLite itself, or a storage-level
 /// answer (not found, duplicate, unreadable row). Converted once, in `run`.
@@ -87,6 +92,38 @@ fn with_scope(fixed: Vec<Box<dyn rusqlite::ToSql>>, scope_args: &[String]) -> Ve
     let mut all = fixed;
     all.extend(scope_args.iter().map(|a| Box::new(a.clone()) as Box<dyn rusqlite::ToSql>));
     all
+}
+
+/// A statement's parameters as SQLite values.
+fn bind(params: &[Value]) -> Vec<rusqlite::types::Value> {
+    use rusqlite::types::Value as V;
+    params
+        .iter()
+        .map(|p| match p {
+            Value::Text(t) => t.clone().map_or(V::Null, V::Text),
+            Value::Int(i) => i.map_or(V::Null, V::Integer),
+            Value::Real(r) => r.map_or(V::Null, V::Real),
+            Value::Bytes(b) => b.clone().map_or(V::Null, V::Blob),
+        })
+        .collect()
+}
+
+fn cell(v: rusqlite::types::ValueRef<'_>) -> Value {
+    use rusqlite::types::ValueRef as V;
+    match v {
+        V::Null => Value::Text(None),
+        V::Integer(i) => Value::Int(Some(i)),
+        V::Real(r) => Value::Real(Some(r)),
+        V::Text(t) => Value::Text(Some(String::from_utf8_lossy(t).into_owned())),
+        V::Blob(b) => Value::Bytes(Some(b.to_vec())),
+    }
+}
+
+fn run_all(tx: &rusqlite::Transaction<'_>, stmts: &[Sql]) -> rusqlite::Result<()> {
+    for s in stmts {
+        tx.prepare_cached(&s.text)?.execute(params_from_iter(bind(&s.params)))?;
+    }
+    Ok(())
 }
 
 fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, String, String)> {
@@ -268,6 +305,7 @@ impl Storage for SqliteStorage {
             for hash in &w.blob_refs {
                 tx.execute("INSERT INTO blob_refs (hash, doc_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING", params![hash.as_str(), w.id])?;
             }
+            run_all(&tx, &w.read_rows)?;
             tx.commit()?;
             Ok(CommitOutcome::Committed)
         })
@@ -354,5 +392,29 @@ impl Storage for SqliteStorage {
 
     async fn document_count(&self) -> StorageResult<i64> {
         self.run(|c| Ok(c.query_row("SELECT COUNT(*) FROM documents", [], |r| r.get(0))?)).await
+    }
+
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    async fn query(&self, q: Sql) -> StorageResult<Vec<Row>> {
+        self.run(move |c| {
+            let mut stmt = c.prepare_cached(&q.text)?;
+            let n = stmt.column_count();
+            let rows = stmt.query_map(params_from_iter(bind(&q.params)), |r| (0..n).map(|i| r.get_ref(i).map(cell)).collect())?;
+            Ok(rows.collect::<rusqlite::Result<Vec<Row>>>()?)
+        })
+        .await
+    }
+
+    async fn execute(&self, stmts: Vec<Sql>) -> StorageResult<()> {
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            run_all(&tx, &stmts)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
     }
 }

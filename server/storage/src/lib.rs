@@ -11,6 +11,8 @@ use redline_domain::people::Role;
 use redline_domain::site::Site;
 use serde::{Deserialize, Serialize};
 
+pub mod sql;
+
 pub type StorageResult<T> = Result<T, StorageError>;
 
 /// A boxed backend error, kept as the source so logs show the real cause.
@@ -139,6 +141,9 @@ pub struct DocWrite {
     pub device_id: String,
     /// Photo and signature blobs the document refers to.
     pub blob_refs: Vec<BlobHash>,
+    /// Statements replacing the document's read-model rows, run in the
+    /// commit's transaction (empty when read models are switched off).
+    pub read_rows: Vec<sql::Sql>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -195,4 +200,12 @@ pub trait Storage: Send + Sync {
     /// plays no part.
     async fn blobs_not_citable(&self, hashes: &[BlobHash], device_id: &str, scope: &Scope) -> StorageResult<Vec<BlobHash>>;
     async fn document_count(&self) -> StorageResult<i64>;
+
+    // Read models and other SQL built once for both backends.
+    /// The placeholder style statements for this backend must use.
+    fn dialect(&self) -> sql::Dialect;
+    /// Runs one read-only statement and returns its rows.
+    async fn query(&self, q: sql::Sql) -> StorageResult<Vec<sql::Row>>;
+    /// Runs statements in one transaction.
+    async fn execute(&self, stmts: Vec<sql::Sql>) -> StorageResult<()>;
 }
