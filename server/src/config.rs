@@ -152,4 +152,7 @@ pub enum AdminCommand {
     ImportSites { file: PathBuf },
     /// Publish a template version from a JSON file.
     PublishTemplate { file: PathBuf },
+    /// Refill the read models (supervisors' lists, overview, exports) from
+    /// every stored document.
+    RebuildReadModels,
 }

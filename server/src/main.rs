@@ -60,6 +60,14 @@ async fn run(cli: Cli) -> Result<()> {
                     let t = publish_template(storage.as_ref(), &std::fs::read_to_string(file)?).await.map_err(|e| e.to_string())?;
                     println!("published {} v{}", t.id, t.version);
                 }
+                AdminCommand::RebuildReadModels => {
+                    let book = redline_read_models::TemplateBook::new(&storage.templates().await?);
+                    let done = redline_read_models::rebuild::rebuild(storage.as_ref(), &book).await?;
+                    for (id, reason) in &done.unreadable {
+                        eprintln!("unreadable: {id}: {reason}");
+                    }
+                    println!("{} documents replayed, {} unreadable", done.documents, done.unreadable.len());
+                }
             }
         }
     }

@@ -1,7 +1,9 @@
-//! The devices' HTTP API as one router: `POST /v1/sync` (uploads merged on
+//! The server's HTTP API as one router: `POST /v1/sync` (uploads merged on
 //! a fork under the shared rules, downloads from the scoped feed), blobs
-//! (resumable, hash-verified, scoped), the admin API, and `/health`. The
-//! server binary mounts it; the dashboard will mount beside it.
+//! (resumable, hash-verified, scoped), the admin API, the supervisors'
+//! read-only JSON API under `/api/v1` (read models, exports, OpenAPI), and
+//! `/health`. The server binary mounts it; the dashboard will mount beside
+//! it.
 //!
 //! Every route but `/health` is behind [`guard::device`] (token, rate,
 //! requests in flight per device), and every route taking a body behind
@@ -15,6 +17,7 @@ pub mod feed;
 pub mod guard;
 pub mod me;
 pub mod merge;
+pub mod read_api;
 pub mod state;
 pub mod sync_route;
 pub mod uniform;
@@ -44,10 +47,19 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/admin/sites", body(post(admin_routes::put_site), ADMIN_BODY))
         .route("/v1/admin/sites/import", body(post(admin_routes::import_sites), SITES_CSV))
         .route("/v1/admin/templates", body(put(admin_routes::put_template), ADMIN_BODY))
+        .route("/api/v1/inspections", get(read_api::inspections))
+        .route("/api/v1/inspections/{id}", get(read_api::inspection))
+        .route("/api/v1/hazards", get(read_api::hazards))
+        .route("/api/v1/hazards/{id}", get(read_api::hazard))
+        .route("/api/v1/sites", get(read_api::sites))
+        .route("/api/v1/people", get(read_api::people))
+        .route("/api/v1/overview", get(read_api::overview))
+        .route("/api/v1/export/{file}", get(read_api::export::export))
         .route_layer(from_fn_with_state(state.clone(), guard::device));
     Router::new()
         .merge(devices)
         .route("/health", get(|| async { "ok" }))
+        .route("/api/v1/openapi.json", get(read_api::openapi::document))
         .fallback(|| async { ApiError::NotFound })
         .layer(axum::middleware::from_fn(uniform::cbor_errors))
         .with_state(state)

@@ -35,20 +35,33 @@ pub fn code_of(status: StatusCode) -> &'static str {
     }
 }
 
+/// The JSON API's content type; its errors are the same `{ code, message }`.
+pub const JSON: &str = "application/json";
+
 pub async fn cbor_errors(request: Request, next: Next) -> Response {
+    // The supervisors' JSON API answers errors in JSON, everything else in CBOR.
+    let json = request.uri().path().starts_with("/api/");
     let response = next.run(request).await;
     let status = response.status();
-    let is_cbor = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes() == wire::CONTENT_TYPE.as_bytes());
-    if !(status.is_client_error() || status.is_server_error()) || is_cbor {
+    let wanted = if json { JSON } else { wire::CONTENT_TYPE };
+    let content_type = response.headers().get(header::CONTENT_TYPE).map(|v| v.as_bytes().to_vec()).unwrap_or_default();
+    if !(status.is_client_error() || status.is_server_error()) || content_type == wanted.as_bytes() {
         return response;
     }
+    let was_cbor = content_type == wire::CONTENT_TYPE.as_bytes();
     let (mut parts, body) = response.into_parts();
-    let text = match axum::body::to_bytes(body, MESSAGE_LIMIT).await {
-        Ok(b) if !b.is_empty() => String::from_utf8_lossy(&b).into_owned(),
-        _ => status.canonical_reason().unwrap_or("error").to_lowercase(),
+    let bytes = axum::body::to_bytes(body, MESSAGE_LIMIT).await.unwrap_or_default();
+    let error = match was_cbor.then(|| wire::decode::<ErrorBody>(&bytes).ok()).flatten() {
+        Some(e) => e,
+        None if !bytes.is_empty() => ErrorBody { code: code_of(status).into(), message: String::from_utf8_lossy(&bytes).into_owned() },
+        None => ErrorBody { code: code_of(status).into(), message: status.canonical_reason().unwrap_or("error").to_lowercase() },
     };
-    let body = wire::encode(&ErrorBody { code: code_of(status).into(), message: text });
-    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(wire::CONTENT_TYPE));
+    let body = if json {
+        serde_json::json!({ "code": error.code, "message": error.message }).to_string().into_bytes()
+    } else {
+        wire::encode(&error)
+    };
+    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(wanted));
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(body))
 }

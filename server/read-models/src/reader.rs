@@ -367,7 +367,7 @@ impl Reader<'_> {
                 let (open, overdue) = counts.get(&s.id).copied().unwrap_or((0, 0));
                 SiteRow {
                     last_inspected: last.get(&s.id).copied(),
-                    categories: s.categories.iter().map(|c| crate::derive::code_of(c)).collect(),
+                    categories: s.categories.iter().map(crate::derive::code_of).collect(),
                     location: s.location.map(|p| Location { lat: p.lat, lon: p.lon }),
                     risk: s.risk.map(|r| crate::derive::code_of(&r)),
                     id: s.id,
