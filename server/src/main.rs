@@ -29,6 +29,10 @@ async fn run(cli: Cli) -> Result<()> {
                     }
                 }
             }
+            let book = redline_read_models::TemplateBook::new(&state.storage.templates().await?);
+            if let Some(done) = redline_read_models::rebuild::fill_if_empty(state.storage.as_ref(), &book).await? {
+                println!("Filled the read models from {} stored documents ({} unreadable)", done.documents, done.unreadable.len());
+            }
             let listener = tokio::net::TcpListener::bind(&config.listen).await?;
             println!("redline-server listening on http://{}", listener.local_addr()?);
             app::serve(listener, state, async {

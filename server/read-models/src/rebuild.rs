@@ -62,3 +62,19 @@ pub async fn rebuild(storage: &dyn Storage, book: &TemplateBook) -> StorageResul
     storage.execute(orphans).await?;
     Ok(out)
 }
+
+/// On start-up: when the read models hold nothing but documents exist (a
+/// database upgraded to a version with read models), fill them; otherwise
+/// leave them alone. `None` when nothing was done.
+pub async fn fill_if_empty(storage: &dyn Storage, book: &TemplateBook) -> StorageResult<Option<Rebuilt>> {
+    let d = storage.dialect();
+    let mut probe = Sql::new(d);
+    probe.push("SELECT (SELECT COUNT(*) FROM rm_inspections) + (SELECT COUNT(*) FROM rm_hazards), (SELECT COUNT(*) FROM documents)");
+    let rows = storage.query(probe).await?;
+    let mut c = Cells::new(rows.first().ok_or_else(|| StorageError::Corrupt("no count".into()))?);
+    let (rows_held, documents) = (c.int()?, c.int()?);
+    if rows_held > 0 || documents == 0 {
+        return Ok(None);
+    }
+    Ok(Some(rebuild(storage, book).await?))
+}
