@@ -50,15 +50,18 @@ pub fn limits(config: &Config) -> Limits {
     }
 }
 
-/// Serves the API within `state.limits` until `shutdown` resolves (see
-/// [`crate::serve`] for the connection-level bounds).
+/// Serves the API and the dashboard within `state.limits` until `shutdown`
+/// resolves (see [`crate::serve`] for the connection-level bounds).
+/// `secure_cookies` marks the dashboard's cookies `Secure` (behind TLS).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
+    secure_cookies: bool,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let limits = state.limits.clone();
-    crate::serve::serve(listener, redline_api::router(state), &limits, shutdown).await
+    let router = redline_api::router(state.clone()).merge(redline_web::router(state, secure_cookies));
+    crate::serve::serve(listener, router, &limits, shutdown).await
 }
 
 /// A tiny boxed error for start-up, where any failure ends the process with

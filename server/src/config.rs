@@ -90,6 +90,10 @@ pub struct Config {
     /// Do not seed the demo region on first start.
     #[arg(long, env = "REDLINE_NO_SEED", global = true)]
     pub no_seed: bool,
+    /// Mark the dashboard's cookies `Secure`: set when the server is
+    /// reached over TLS (behind a terminating proxy).
+    #[arg(long, env = "REDLINE_SECURE_COOKIES", global = true)]
+    pub secure_cookies: bool,
     /// Largest sync request body in bytes.
     #[arg(long, default_value_t = 16 << 20, global = true)]
     pub max_body: usize,
@@ -155,4 +159,7 @@ pub enum AdminCommand {
     /// Refill the read models (supervisors' lists, overview, exports) from
     /// every stored document.
     RebuildReadModels,
+    /// Set a user's dashboard password (at least 10 characters); ends the
+    /// user's sessions. Reads the password from standard input when not given.
+    SetPassword { user_id: String, password: Option<String> },
 }

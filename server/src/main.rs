@@ -27,6 +27,16 @@ async fn run(cli: Cli) -> Result<()> {
                     for t in tokens {
                         println!("  {:<18} device {}  token {}", t.user_id, t.device_id, t.token);
                     }
+                    for user in redline_admin::seed::DEMO_LOGINS {
+                        redline_admin::sessions::set_password(state.storage.as_ref(), user, redline_admin::seed::DEMO_PASSWORD)
+                            .await
+                            .map_err(|e| e.to_string())?;
+                    }
+                    println!(
+                        "Dashboard sign-in: {} with the password {}",
+                        redline_admin::seed::DEMO_LOGINS.join(" or "),
+                        redline_admin::seed::DEMO_PASSWORD
+                    );
                 }
             }
             let book = redline_read_models::TemplateBook::new(&state.storage.templates().await?);
@@ -35,7 +45,7 @@ async fn run(cli: Cli) -> Result<()> {
             }
             let listener = tokio::net::TcpListener::bind(&config.listen).await?;
             println!("redline-server listening on http://{}", listener.local_addr()?);
-            app::serve(listener, state, async {
+            app::serve(listener, state, config.secure_cookies, async {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await?;
@@ -63,6 +73,18 @@ async fn run(cli: Cli) -> Result<()> {
                 AdminCommand::PublishTemplate { file } => {
                     let t = publish_template(storage.as_ref(), &std::fs::read_to_string(file)?).await.map_err(|e| e.to_string())?;
                     println!("published {} v{}", t.id, t.version);
+                }
+                AdminCommand::SetPassword { user_id, password } => {
+                    let password = match password {
+                        Some(p) => p,
+                        None => {
+                            let mut line = String::new();
+                            std::io::stdin().read_line(&mut line)?;
+                            line.trim_end_matches(['\r', '\n']).to_string()
+                        }
+                    };
+                    redline_admin::sessions::set_password(storage.as_ref(), &user_id, &password).await.map_err(|e| e.to_string())?;
+                    println!("password of {user_id} set");
                 }
                 AdminCommand::RebuildReadModels => {
                     let book = redline_read_models::TemplateBook::new(&storage.templates().await?);

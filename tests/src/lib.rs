@@ -171,7 +171,7 @@ impl TestServer {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let s = state.clone();
         let task = tokio::spawn(async move {
-            redline_server::app::serve(listener, s, async {
+            redline_server::app::serve(listener, s, false, async {
                 let _ = rx.await;
             })
             .await
@@ -484,6 +484,6 @@ pub fn serve_child_from_env(limits: Limits) {
         std::fs::write(&tmp, listener.local_addr().expect("addr").to_string()).expect("write address");
         std::fs::rename(&tmp, &addr_file).expect("publish address");
         println!("{CHILD_READY}");
-        redline_server::app::serve(listener, state, std::future::pending()).await.expect("serve");
+        redline_server::app::serve(listener, state, false, std::future::pending()).await.expect("serve");
     });
 }

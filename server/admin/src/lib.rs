@@ -5,6 +5,7 @@
 //! tokens only) and by the dashboard's admin pages; none knows HTTP.
 
 pub mod seed;
+pub mod sessions;
 pub mod tokens;
 
 use redline_domain::site::{GeoPoint, Site};

@@ -30,6 +30,11 @@ fn site(
     }
 }
 
+/// Who may sign in to the dashboard of a demo server, and with what: a
+/// demo's password is printed at first start and named in the README.
+pub const DEMO_LOGINS: &[&str] = &["supervisor-li", "admin"];
+pub const DEMO_PASSWORD: &str = "redline-demo";
+
 pub fn demo_sites() -> Vec<Site> {
     vec![
         site("xh-chem-01", "西湖精细化工仓储", "转塘街道创意路 18 号", "zj/hz/xh/zt", vec![HazardousChemicals], 30.16, 120.09),

@@ -1,6 +1,6 @@
 //! Every device request carries `Authorization: Bearer <token>`; the
 //! extractor turns it into the [`Principal`] (user, role, scope, device) or
-//! refuses it. Tokens are made and hashed in `redline_admin::tokens`.
+//! refuses it. The JSON API's GETs also accept the dashboard's session. Tokens are made and hashed in `redline_admin::tokens`.
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -26,14 +26,34 @@ impl FromRequestParts<AppState> for Principal {
         if let Some(who) = parts.extensions.get::<Principal>() {
             return Ok(who.clone());
         }
-        let token = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or(ApiError::Unauthorized)?;
-        let principal = state.storage.principal(&token_hash(token.trim()), now_millis()).await?.ok_or(ApiError::Unauthorized)?;
+        let token =
+            parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+        let principal = match token {
+            Some(token) => state.storage.principal(&token_hash(token.trim()), now_millis()).await?,
+            None => dashboard_session(parts, state).await?,
+        }
+        .ok_or(ApiError::Unauthorized)?;
         state.limiter.check(&principal.device_id)?;
         Ok(principal)
     }
+}
+
+/// The dashboard's session cookie, accepted for the read-only JSON API
+/// (so its export buttons work in the browser) and nowhere else: a cookie
+/// is sent by the browser on its own, so it must never authorise a change.
+async fn dashboard_session(parts: &Parts, state: &AppState) -> Result<Option<Principal>, ApiError> {
+    if parts.method != axum::http::Method::GET || !parts.uri.path().starts_with("/api/") {
+        return Ok(None);
+    }
+    let secret = parts
+        .headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == redline_admin::sessions::COOKIE)
+        .map(|(_, v)| v.to_string());
+    let Some(secret) = secret else { return Ok(None) };
+    Ok(redline_admin::sessions::find(state.storage.as_ref(), &secret).await?.map(|s| s.principal()))
 }

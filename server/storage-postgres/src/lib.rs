@@ -28,6 +28,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_blob_uploads.sql"),
     include_str!("../migrations/0003_read_models.sql"),
+    include_str!("../migrations/0004_web_sessions.sql"),
 ];
 
 pub struct PgStorage {
