@@ -13,6 +13,15 @@ if [ ! -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then
     apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei
 fi
 
+# The dashboard's browser test (tests/tests/browser.rs) drives Debian's
+# headless Chromium through chromedriver; installed only if missing, and
+# required (the test fails rather than skips without it).
+if [ ! -x /usr/bin/chromedriver ] || [ ! -x /usr/bin/chromium ]; then
+    echo "== Installing chromium and chromium-driver (dashboard browser test)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+fi
+export REDLINE_REQUIRE_BROWSER=1
+
 # ---- Habits ---------------------------------------------------------------------
 # Formatting and lints first: they fail in seconds, the suites take minutes.
 echo "== cargo fmt --check, clippy -D warnings"
