@@ -45,13 +45,20 @@ async fn driver() -> Option<Driver> {
         return None;
     }
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child =
-        Command::new(DRIVER).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("chromedriver");
-    let url = format!("http://127.0.0.1:{port}");
+    // Owned by `Driver` at once, so it is killed and reaped on every path.
+    let driver = Driver {
+        child: Command::new(DRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver"),
+        url: format!("http://127.0.0.1:{port}"),
+    };
     // Readiness, not timing: poll its status until it answers (bounded).
     for _ in 0..200 {
-        if reqwest::get(format!("{url}/status")).await.is_ok_and(|r| r.status().is_success()) {
-            return Some(Driver { child, url });
+        if reqwest::get(format!("{}/status", driver.url)).await.is_ok_and(|r| r.status().is_success()) {
+            return Some(driver);
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
