@@ -23,10 +23,16 @@ async fn run(cli: Cli) -> Result<()> {
             if !config.no_seed {
                 let tokens = seed_if_empty(state.storage.as_ref()).await?;
                 if !tokens.is_empty() {
-                    println!("Seeded the demo region (district zj/hz/xh). Device tokens, shown only now:");
-                    for t in tokens {
+                    println!("Seeded the demo region (Nanhu district, Jiaxing: zj/jx/nh). Device tokens, shown only now:");
+                    for t in &tokens {
                         println!("  {:<18} device {}  token {}", t.user_id, t.device_id, t.token);
                     }
+                    let today = redline_domain::time::Date::today();
+                    let month = redline_demo::seed_month(&state, &tokens, today).await.map_err(|e| e.to_string())?;
+                    println!(
+                        "Seeded a month of demo work: {} inspections, {} hazards, {} open conflict",
+                        month.inspections, month.hazards, month.conflicts
+                    );
                     for user in redline_admin::seed::DEMO_LOGINS {
                         redline_admin::sessions::set_password(state.storage.as_ref(), user, redline_admin::seed::DEMO_PASSWORD)
                             .await

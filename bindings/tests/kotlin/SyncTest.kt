@@ -23,8 +23,8 @@ import java.nio.file.Path
 import java.security.MessageDigest
 import java.util.UUID
 
-const val SITE = "xh-chem-01"
-const val SITE_NAME = "西湖精细化工仓储"
+const val SITE = "nh-chem-01"
+const val SITE_NAME = "湘家荡精细化工仓储"
 const val CHEMICALS = "hazardous_chemicals"
 
 fun env(name: String): String =
@@ -67,7 +67,7 @@ fun syncTests(dir: Path) {
         same(progress.updates.last().roundTrips, result.roundTrips)
         same(result.rejected, emptyList<RejectedUpload>())
         same(a.store.site(SITE).name, SITE_NAME)
-        check(a.store.sites().all { it.area.startsWith("zj/hz/xh") }) { "a site outside Zhang's scope" }
+        check(a.store.sites().all { it.area.startsWith("zj/jx/nh") }) { "a site outside Zhang's scope" }
         b.sync(object : SyncProgressListener {
             override fun onProgress(progress: SyncProgress) = throw IllegalStateException("the progress bar is gone")
         })
@@ -170,7 +170,7 @@ fun syncTests(dir: Path) {
     }
 
     test("sync: a refused upload is quarantined") {
-        // Chen's scope is the wx community; xh-chem-01 lies in zt. The server
+        // Chen's scope is the qx community; nh-chem-01 lies in xjd. The server
         // refuses and says only "not found".
         val chen = Phone(dir, "assistant-chen", "陈安全员", Role.COMMUNITY_ASSISTANT)
         chen.sync()

@@ -5,7 +5,7 @@ the other phone, observers fired by sync, the quarantine, typed errors.
 
 Phone A is inspector Zhang, phone B supervisor Li, each a store whose
 identity carries the device id the server printed for that user. The tests
-run in file order, like a day of the app: A inspects xh-chem-01 with a
+run in file order, like a day of the app: A inspects nh-chem-01 with a
 photo, B sees it, both answer the same item, B reports the fix, A
 re-checks. Async calls are awaited with asyncio, as an app's event loop
 would.
@@ -25,8 +25,8 @@ from redline_ffi import (
     Role, StoreListener, SyncProgressListener, SyncSession, WatermarkFont, debug_sample_jpeg,
 )
 
-SITE = "xh-chem-01"
-SITE_NAME = "西湖精细化工仓储"
+SITE = "nh-chem-01"
+SITE_NAME = "湘家荡精细化工仓储"
 TEMPLATE = "hazardous_chemicals"
 DEADLINE = (datetime.now(timezone(timedelta(hours=8))).date() + timedelta(days=10)).isoformat()
 JPEG = b"\xff\xd8"
@@ -80,7 +80,7 @@ def test_first_sync_brings_the_region_with_progress(day):
     assert threading.current_thread().name not in progress.threads  # the library's thread, not the caller's
     assert result.rejected == [] and result.blobs_uploaded == 0
     assert a.site(SITE).name == SITE_NAME
-    assert all(s.area.startswith("zj/hz/xh") for s in a.sites())  # the district: Zhang's scope
+    assert all(s.area.startswith("zj/jx/nh") for s in a.sites())  # the district: Zhang's scope
     names = {p.user_id: p.role for p in a.people()}  # colleagues came down with the sites
     assert names["supervisor-li"] == Role.SUPERVISOR and "inspector-zhang" in names
 
@@ -218,7 +218,7 @@ def test_evicted_photos_come_back_on_demand(day):
 
 
 def test_a_refused_upload_is_quarantined(day):
-    # Chen's scope is the wx community; xh-chem-01 lies in zt. The phone
+    # Chen's scope is the qx community; nh-chem-01 lies in xjd. The phone
     # does not know scopes, the server does: it refuses and says "not found".
     chen, sync_chen = open_phone(day["tmp"], day["server"], "assistant-chen", "陈安全员", Role.COMMUNITY_ASSISTANT)
     run(sync_chen.sync())

@@ -14,8 +14,8 @@ import Foundation
 import XCTest
 @testable import Redline
 
-let site = "xh-chem-01"
-let siteName = "西湖精细化工仓储"
+let site = "nh-chem-01"
+let siteName = "湘家荡精细化工仓储"
 let chemicals = "hazardous_chemicals"
 
 /// A variable the test script sets. Missing fails the test rather than
@@ -169,7 +169,7 @@ final class SyncTests: XCTestCase {
     }
 
     func testARefusedUploadIsQuarantined() async throws {
-        // Chen's scope is the wx community; xh-chem-01 lies in zt. The
+        // Chen's scope is the qx community; nh-chem-01 lies in xjd. The
         // server refuses and says only "not found".
         let chen = try Phone("assistant-chen", "陈安全员", .communityAssistant)
         let inspector = try Phone("inspector-zhang", "张检查员", .inspector)

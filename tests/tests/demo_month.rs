@@ -1,0 +1,96 @@
+//! The first start's demo month, on both backends: seeded through the
+//! server's merge as the demo users' phones, it gives a supervisor every
+//! checklist, every hazard state they act on, photos, signatures and an
+//! open co-inspection conflict; a phone that syncs receives all of it.
+
+use redline_admin::seed::seed_if_empty;
+use redline_domain::time::Date;
+use redline_storage::Storage;
+use redline_storage_sqlite::SqliteStorage;
+use redline_tests::{Device, TestServer, fresh_schema, postgres};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite() {
+    let dir = Arc::new(tempfile::tempdir().unwrap());
+    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&dir.path().join("server.db")).unwrap());
+    demo_month(storage, dir).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_backend() {
+    let Some(storage) = postgres(&fresh_schema()).await else { return };
+    demo_month(storage, Arc::new(tempfile::tempdir().unwrap())).await;
+}
+
+async fn get(server: &TestServer, token: &str, path: &str) -> (u16, Vec<u8>) {
+    let r = reqwest::Client::new().get(format!("{}{path}", server.url)).bearer_auth(token).send().await.unwrap();
+    (r.status().as_u16(), r.bytes().await.unwrap().to_vec())
+}
+
+async fn json(server: &TestServer, token: &str, path: &str) -> Value {
+    let (status, body) = get(server, token, path).await;
+    assert_eq!(status, 200, "{path}: {}", String::from_utf8_lossy(&body));
+    serde_json::from_slice(&body).unwrap()
+}
+
+async fn demo_month(storage: Arc<dyn Storage>, dir: Arc<tempfile::TempDir>) {
+    let tokens = seed_if_empty(storage.as_ref()).await.unwrap();
+    let server = TestServer::serve(storage, dir).await;
+    let month = redline_demo::seed_month(&server.state, &tokens, Date::today()).await.expect("the demo month is accepted");
+    assert_eq!((month.inspections, month.hazards, month.conflicts), (11, 8, 1));
+    let li = &tokens.iter().find(|t| t.user_id == "supervisor-li").unwrap().token;
+
+    let inspections = json(&server, li, "/api/v1/inspections?limit=50").await;
+    let items = inspections["items"].as_array().unwrap();
+    assert_eq!(items.len(), 11);
+    let templates: BTreeSet<&str> = items.iter().map(|i| i["template_id"].as_str().unwrap()).collect();
+    assert_eq!(templates.len(), 5, "all five built-in checklists: {templates:?}");
+    let authors: BTreeSet<&str> = items.iter().map(|i| i["created_by"].as_str().unwrap()).collect();
+    assert_eq!(authors, BTreeSet::from(["assistant-chen", "assistant-wang", "inspector-zhang"]));
+    let co: Vec<&Value> = items.iter().filter(|i| i["conflicts"].as_i64() == Some(1)).collect();
+    assert_eq!(co.len(), 1, "one co-inspection with an open conflict");
+    assert_eq!(co[0]["status"], "draft");
+
+    let hazards = json(&server, li, "/api/v1/hazards?limit=50").await;
+    let hs = hazards["items"].as_array().unwrap();
+    assert_eq!(hs.len(), 8);
+    let states: BTreeSet<&str> = hs.iter().map(|h| h["state"].as_str().unwrap()).collect();
+    assert_eq!(states, BTreeSet::from(["closed", "fix_reported", "fixing", "ordered"]));
+    let count = |f: &dyn Fn(&Value) -> bool| hs.iter().filter(|h| f(h)).count();
+    assert!(count(&|h| h["overdue"] == true) >= 1, "an overdue hazard");
+    assert_eq!(count(&|h| h["listed"] == "county" && h["grade"] == "major"), 1, "a listed major hazard");
+    assert_eq!(count(&|h| h["pending_extension"] == true), 1, "an extension waiting for a decision");
+    assert_eq!(count(&|h| h["look_backs"].as_i64() == Some(1) && h["state"] == "closed"), 1, "a look-back");
+    assert_eq!(count(&|h| h["original_deadline"] != h["deadline"]), 1, "a granted extension");
+    let mut rejected = 0;
+    for h in hs {
+        let detail = json(&server, li, &format!("/api/v1/hazards/{}", h["id"].as_str().unwrap())).await;
+        rejected += detail["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["action"] == "recheck" && t["detail"].as_str().unwrap().contains("false"))
+            .count();
+    }
+    assert_eq!(rejected, 1, "a re-check rejected");
+
+    // Photos and signatures are stored blobs a supervisor can open.
+    let with_photo = items.iter().find(|i| i["photos"].as_i64() > Some(0)).expect("an inspection with photos");
+    let detail = json(&server, li, &format!("/api/v1/inspections/{}", with_photo["id"].as_str().unwrap())).await;
+    assert_eq!(detail["signatures"].as_array().unwrap().len(), 2);
+    let photo = &detail["photos"][0];
+    let (status, jpeg) = get(&server, li, &format!("/v1/blobs/{}", photo["hash"].as_str().unwrap())).await;
+    assert_eq!((status, &jpeg[..2]), (200, &b"\xff\xd8"[..]));
+
+    // The inspector's phone receives the whole month on its first sync.
+    let zhang = Device::register(server.state.storage.as_ref(), &server.url, "inspector-zhang").await;
+    let report = zhang.sync().await;
+    assert!(report.rejected.is_empty());
+    let on_phone = zhang.store.inspections(&Default::default()).unwrap();
+    assert_eq!(on_phone.len(), 11);
+    assert_eq!(zhang.store.hazards(&Default::default(), Date::today()).unwrap().len(), 8);
+    server.stop().await;
+}
