@@ -129,7 +129,7 @@ async fn production_server(backend: Backend) -> Option<TestServer> {
     // devices here all come from 127.0.0.1, where real phones have their
     // own addresses (or share a NAT in far smaller numbers).
     let limits = redline_api::state::Limits { conns_per_ip: 0, ..redline_api::state::Limits::default() };
-    let options = redline_tests::Options { limits, rate: (1000.0, 1000.0) };
+    let options = redline_tests::Options { limits, rate: (1000.0, 1000.0), ..Default::default() };
     TestServer::start_with(backend, options).await
 }
 

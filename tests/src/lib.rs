@@ -107,12 +107,14 @@ pub struct Options {
     pub limits: Limits,
     /// Rate limiter: (requests per second, burst).
     pub rate: (f64, f64),
+    /// Whether merges write the read models (off only to measure their cost).
+    pub read_models: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
         // A small page so multi-page downloads happen with test-sized data.
-        Options { limits: Limits { page_bytes: 256 << 10, ..Limits::default() }, rate: (1000.0, 1000.0) }
+        Options { limits: Limits { page_bytes: 256 << 10, ..Limits::default() }, rate: (1000.0, 1000.0), read_models: true }
     }
 }
 
@@ -164,7 +166,7 @@ impl TestServer {
             limits: options.limits,
             doc_locks: Default::default(),
             in_flight: Default::default(),
-            read_models: Default::default(),
+            read_models: Arc::new(redline_api::state::ReadModels::new(options.read_models)),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
