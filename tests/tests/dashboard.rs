@@ -217,13 +217,13 @@ async fn sessions_are_guarded(server: TestServer) {
     assert_eq!(b.sign_in("insp-1", PASSWORD).await.0, 303);
     let listed = redline_admin::sessions::list(server.state.storage.as_ref(), "insp-1").await.unwrap();
     assert_eq!(listed.len(), 1);
-    assert!(!listed[0].2, "live");
+    assert!(!listed[0].revoked, "live");
     // Logout needs the token, then ends the session for good.
     assert_eq!(b.post("/logout", &[("csrf", "forged")]).await.0, 403);
     let csrf = b.csrf().await;
     assert_eq!(b.post("/logout", &[("csrf", csrf.as_str())]).await, (303, "/login".to_string()));
     assert_eq!(b.get("/").await, (303, "/login".to_string()));
-    assert!(redline_admin::sessions::list(server.state.storage.as_ref(), "insp-1").await.unwrap()[0].2, "revoked");
+    assert!(redline_admin::sessions::list(server.state.storage.as_ref(), "insp-1").await.unwrap()[0].revoked, "revoked");
     // A new password ends every session of the user.
     b.sign_in("insp-1", PASSWORD).await;
     assert_eq!(b.get("/").await.0, 200);
