@@ -14,6 +14,7 @@ use redline_tests::web::{Browser, hidden_values, with_password};
 use redline_tests::{TestServer, error_body, on_both_backends, pass_all};
 
 on_both_backends!(a_supervisor_settles_a_conflict_that_reaches_the_phones);
+on_both_backends!(settling_a_submitted_inspections_conflict_is_an_amendment);
 
 async fn a_supervisor_settles_a_conflict_that_reaches_the_phones(server: TestServer) {
     let a = server.device("insp-1").await;
@@ -92,6 +93,44 @@ async fn a_supervisor_settles_a_conflict_that_reaches_the_phones(server: TestSer
     let csrf = other.csrf().await;
     let form = [("csrf", csrf.as_str()), ("path", "answers/H20"), ("value", chosen.as_str())];
     assert_eq!(other.post(&path, &form).await, hidden, "settling a hidden inspection's conflict");
+}
+
+/// After submit, choosing the value that is not shown changes the record:
+/// the domain records it as an amendment, which the merge's rules accept.
+async fn settling_a_submitted_inspections_conflict_is_an_amendment(server: TestServer) {
+    let a = server.device("insp-1").await;
+    let b = server.device("insp-2").await;
+    a.sync().await;
+    b.sync().await;
+    let started = a.store.start_inspection("site-a1", InspectionKind::Enforcement, "hazardous_chemicals").unwrap();
+    let id = started.id.clone();
+    b.store.join_inspection(&id, &started.header).unwrap();
+    pass_all(&a.store, &id, &["H20"]);
+    a.store.answer(&id, "H20", AnswerValue::Pass, None).unwrap();
+    b.store.answer(&id, "H20", AnswerValue::NotApplicable, Some("无氧化剂".into())).unwrap();
+    a.sync().await;
+    b.sync().await;
+    a.sync().await;
+    a.store.submit(&id).unwrap();
+    a.sync().await;
+    let shown = a.store.inspection(&id).unwrap().answers["H20"].clone();
+
+    with_password(&server, "sup-1").await;
+    let sup = Browser::signed_in(&server, "sup-1").await;
+    let page = sup.get(&format!("/inspections/{id}")).await.1;
+    let other = hidden_values(&page, "value").into_iter().find(|v| serde_json::from_str::<Answer>(v).unwrap() != shown).unwrap();
+    let csrf = sup.csrf().await;
+    let form = [("csrf", csrf.as_str()), ("path", "answers/H20"), ("value", other.as_str())];
+    assert_eq!(sup.post(&format!("/inspections/{id}/resolve"), &form).await, (303, format!("/inspections/{id}?resolved=1")));
+    for phone in [&a, &b] {
+        phone.sync().await;
+        let i = phone.store.inspection(&id).unwrap();
+        assert!(i.conflicts.is_empty());
+        assert_eq!(i.answers["H20"], serde_json::from_str::<Answer>(&other).unwrap());
+        assert_eq!(i.amendments.len(), 1, "{:?}", i.amendments);
+        assert_eq!(i.amendments[0].by.user_id, "sup-1");
+        assert!(!i.inspectors.iter().any(|p| p.user_id == "sup-1"), "the supervisor did not inspect");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
