@@ -28,7 +28,7 @@ const ADMIN_POSTS: &[&str] = &[
     "/admin/users/insp-1/devices",
     "/admin/users/insp-1/devices/revoke",
 ];
-const ADMIN_PAGES: &[&str] = &["/admin/users", "/admin/users/admin", "/admin/sites", "/admin/templates"];
+const ADMIN_PAGES: &[&str] = &["/admin", "/admin/users", "/admin/users/admin", "/admin/sites", "/admin/templates"];
 
 async fn an_admin_manages_users_and_their_sessions(server: TestServer) {
     with_password(&server, "admin").await;
@@ -37,6 +37,7 @@ async fn an_admin_manages_users_and_their_sessions(server: TestServer) {
     let (status, page) = admin.get("/admin/users").await;
     assert_eq!(status, 200);
     assert!(page.contains("id=\"nav-admin\"") && page.contains("用户与权限") && page.contains("sup-1-名"), "{page}");
+    assert_eq!(admin.get("/admin").await, (303, "/admin/users".to_string()));
     let csrf = admin.csrf().await;
 
     // A supervisor sees no admin link and finds no admin page, nor can post to one.

@@ -48,7 +48,7 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
         .route("/hazards/{id}/act", post(actions::act))
         .route("/sites", get(pages::sites))
         .route("/photos/{hash}", get(detail::photo))
-        .route("/admin", get(|| async { axum::response::Redirect::to("/admin/users") }))
+        .route("/admin", get(|_: admin::AdminCtx| async { axum::response::Redirect::to("/admin/users") }))
         .route("/admin/users", get(admin_users::list).post(admin_users::create))
         .route("/admin/users/{id}", get(admin_users::page).post(admin_users::save))
         .route("/admin/users/{id}/password", post(admin_users::password))
