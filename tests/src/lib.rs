@@ -13,6 +13,8 @@
 //! documents on both sides (server storage, phone database) so tests can
 //! compare heads rather than trust what a client reports.
 
+pub mod web;
+
 use automerge::{AutoCommit, ChangeHash};
 use redline_admin::register_device;
 use redline_api::state::{AppState, Limits, RateLimiter};

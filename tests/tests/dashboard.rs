@@ -10,94 +10,11 @@ use redline_device::inspection::*;
 use redline_device::store::PhotoMeta;
 use redline_device::time::Date;
 use redline_storage::{Scope, UserRecord};
+use redline_tests::web::{Browser, PASSWORD, with_password};
 use redline_tests::{TestServer, on_both_backends, pass_all};
 
 on_both_backends!(a_supervisor_signs_in_reads_and_orders_a_fix);
 on_both_backends!(sessions_are_guarded);
-
-const PASSWORD: &str = "correct horse battery";
-const FORM: &str = "application/x-www-form-urlencoded";
-
-/// A form body as a browser sends it.
-fn form(fields: &[(&str, &str)]) -> String {
-    let enc = |s: &str| redline_web::pages::urlencode(s);
-    fields.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
-}
-
-struct Browser {
-    url: String,
-    http: reqwest::Client,
-    cookie: Option<String>,
-    lang: &'static str,
-}
-
-impl Browser {
-    fn new(server: &TestServer) -> Browser {
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Browser { url: server.url.clone(), http, cookie: None, lang: "zh" }
-    }
-
-    fn cookies(&self) -> String {
-        let mut c = format!("lang={}", self.lang);
-        if let Some(s) = &self.cookie {
-            c.push_str("; ");
-            c.push_str(s);
-        }
-        c
-    }
-
-    async fn sign_in(&mut self, user: &str, password: &str) -> (u16, String) {
-        let r = self
-            .http
-            .post(format!("{}/login", self.url))
-            .header("content-type", FORM)
-            .body(form(&[("user", user), ("password", password)]))
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        if let Some(set) = r.headers().get("set-cookie") {
-            let set = set.to_str().unwrap().to_string();
-            assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax") && !set.contains("Secure"), "{set}");
-            self.cookie = Some(set.split(';').next().unwrap().to_string());
-        }
-        (status, r.text().await.unwrap())
-    }
-
-    async fn get(&self, path: &str) -> (u16, String) {
-        let r = self.http.get(format!("{}{path}", self.url)).header("cookie", self.cookies()).send().await.unwrap();
-        let status = r.status().as_u16();
-        let location = r.headers().get("location").map(|l| l.to_str().unwrap().to_string());
-        let body = r.text().await.unwrap();
-        (status, location.unwrap_or(body))
-    }
-
-    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.url))
-            .header("cookie", self.cookies())
-            .header("content-type", FORM)
-            .body(form(fields))
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        let location = r.headers().get("location").map(|l| l.to_str().unwrap().to_string());
-        (status, location.unwrap_or(r.text().await.unwrap()))
-    }
-
-    /// The CSRF token the page's forms carry.
-    async fn csrf(&self) -> String {
-        let page = self.get("/hazards").await.1;
-        let at = page.find("name=\"csrf\" value=\"").expect("a form") + 19;
-        page[at..at + 64].to_string()
-    }
-}
-
-async fn with_password(server: &TestServer, user: &str) {
-    redline_admin::sessions::set_password(server.state.storage.as_ref(), user, PASSWORD).await.expect("password");
-}
 
 async fn a_supervisor_signs_in_reads_and_orders_a_fix(server: TestServer) {
     let phone = server.device("insp-1").await;
@@ -217,13 +134,13 @@ async fn sessions_are_guarded(server: TestServer) {
     assert_eq!(b.sign_in("insp-1", PASSWORD).await.0, 303);
     let listed = redline_admin::sessions::list(server.state.storage.as_ref(), "insp-1").await.unwrap();
     assert_eq!(listed.len(), 1);
-    assert!(!listed[0].2, "live");
+    assert!(!listed[0].revoked, "live");
     // Logout needs the token, then ends the session for good.
     assert_eq!(b.post("/logout", &[("csrf", "forged")]).await.0, 403);
     let csrf = b.csrf().await;
     assert_eq!(b.post("/logout", &[("csrf", csrf.as_str())]).await, (303, "/login".to_string()));
     assert_eq!(b.get("/").await, (303, "/login".to_string()));
-    assert!(redline_admin::sessions::list(server.state.storage.as_ref(), "insp-1").await.unwrap()[0].2, "revoked");
+    assert!(redline_admin::sessions::list(server.state.storage.as_ref(), "insp-1").await.unwrap()[0].revoked, "revoked");
     // A new password ends every session of the user.
     b.sign_in("insp-1", PASSWORD).await;
     assert_eq!(b.get("/").await.0, 200);

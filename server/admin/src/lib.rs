@@ -6,10 +6,14 @@
 
 pub mod seed;
 pub mod sessions;
+pub mod sites;
+pub mod templates;
 pub mod tokens;
+pub mod users;
 
-use redline_domain::site::{GeoPoint, Site};
-use redline_domain::template::{SiteCategory, Template};
+pub use sites::{ImportError, import_sites_csv};
+pub use templates::{PublishError, publish_template};
+
 use redline_domain::time::now_millis;
 use redline_storage::{Storage, StorageError};
 use serde::{Deserialize, Serialize};
@@ -33,77 +37,20 @@ pub async fn register_device(storage: &dyn Storage, user_id: &str) -> Result<Dev
     Ok(DeviceToken { device_id, user_id: user_id.into(), token })
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    #[error("line {line}: {reason}")]
-    Line { line: usize, reason: String },
-    #[error(transparent)]
-    Storage(#[from] StorageError),
-}
+#[cfg(test)]
+pub(crate) mod testing {
+    use redline_domain::people::Role;
+    use redline_storage::{Scope, Storage, UserRecord};
+    use std::sync::Arc;
 
-/// Imports sites from CSV with the header
-/// `id,name,address,area,categories,lat,lon,contact_name,contact_phone`
-/// (categories separated by `;`). Checks every line before writing any.
-pub async fn import_sites_csv(storage: &dyn Storage, text: &str) -> Result<usize, ImportError> {
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
-    let mut sites = vec![];
-    for (i, record) in reader.records().enumerate() {
-        let line = i + 2;
-        let bad = |reason: String| ImportError::Line { line, reason };
-        let r = record.map_err(|e| bad(e.to_string()))?;
-        let field = |n: usize| r.get(n).unwrap_or("").to_string();
-        if field(0).is_empty() || field(1).is_empty() || field(3).is_empty() {
-            return Err(bad("id, name and area are required".into()));
+    /// A fresh SQLite storage with an inspector, a supervisor and an admin.
+    pub async fn storage() -> (Arc<dyn Storage>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let s: Arc<dyn Storage> = Arc::new(redline_storage_sqlite::SqliteStorage::open(&dir.path().join("t.db")).expect("sqlite"));
+        for (id, role) in [("insp-1", Role::Inspector), ("sup-1", Role::Supervisor), ("admin", Role::Admin)] {
+            let scope = Scope { areas: vec!["zj".into()], sites: vec![] };
+            s.put_user(&UserRecord { id: id.into(), name: format!("{id}-名"), role, scope }).await.expect("user");
         }
-        let categories = field(4)
-            .split(';')
-            .filter(|c| !c.trim().is_empty())
-            .map(|c| {
-                serde_json::from_value::<SiteCategory>(serde_json::Value::String(c.trim().into()))
-                    .map_err(|_| bad(format!("unknown category {c:?}")))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let location = match (field(5).parse::<f64>(), field(6).parse::<f64>()) {
-            (Ok(lat), Ok(lon)) if (GeoPoint { lat, lon }).is_valid() => Some(GeoPoint { lat, lon }),
-            _ if field(5).is_empty() && field(6).is_empty() => None,
-            _ => return Err(bad("lat/lon are not a valid coordinate".into())),
-        };
-        let opt = |s: String| (!s.is_empty()).then_some(s);
-        sites.push(Site {
-            id: field(0),
-            name: field(1),
-            address: field(2),
-            area: field(3),
-            categories,
-            location,
-            contact_name: opt(field(7)),
-            contact_phone: opt(field(8)),
-            risk: None,
-        });
+        (s, dir)
     }
-    for s in &sites {
-        storage.put_site(s).await?;
-    }
-    Ok(sites.len())
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum PublishError {
-    #[error(transparent)]
-    Invalid(#[from] redline_domain::template::TemplateError),
-    #[error("template {id} v{version} is already published")]
-    AlreadyPublished { id: String, version: u32 },
-    #[error(transparent)]
-    Storage(StorageError),
-}
-
-/// Validates and publishes a template version; an existing version is
-/// never replaced (inspections point at it).
-pub async fn publish_template(storage: &dyn Storage, json: &str) -> Result<Template, PublishError> {
-    let t = Template::from_json(json)?;
-    storage.put_template(&t.id, t.version, json).await.map_err(|e| match e {
-        StorageError::Duplicate(_) => PublishError::AlreadyPublished { id: t.id.clone(), version: t.version },
-        other => PublishError::Storage(other),
-    })?;
-    Ok(t)
 }

@@ -158,20 +158,79 @@ pub async fn revoke(storage: &dyn Storage, id_hash: &str) -> StorageResult<()> {
     storage.execute(vec![q]).await
 }
 
-/// A user's sessions, newest first: (created, expires, revoked, agent).
-pub async fn list(storage: &dyn Storage, user_id: &str) -> StorageResult<Vec<(i64, i64, bool, String)>> {
+/// One of a user's sessions as the admin pages list it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// The row's key: the SHA-256 of the cookie's secret, which it does
+    /// not reveal.
+    pub id_hash: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub revoked: bool,
+    pub agent: String,
+}
+
+impl SessionInfo {
+    pub fn live(&self, now: i64) -> bool {
+        !self.revoked && self.expires_at > now
+    }
+}
+
+/// A user's sessions, newest first.
+pub async fn list(storage: &dyn Storage, user_id: &str) -> StorageResult<Vec<SessionInfo>> {
     let mut q = Sql::new(storage.dialect());
-    q.push("SELECT created_at, expires_at, revoked, agent FROM web_sessions WHERE user_id = ")
+    q.push("SELECT id_hash, created_at, expires_at, revoked, agent FROM web_sessions WHERE user_id = ")
         .bind(user_id)
-        .push(" ORDER BY created_at DESC");
+        .push(" ORDER BY created_at DESC, id_hash");
     storage
         .query(q)
         .await?
         .iter()
         .map(|r| {
             let int = |i: usize| r.get(i).and_then(|v| v.int()).ok_or_else(|| StorageError::Corrupt(format!("session column {i}")));
-            let agent = r.get(3).and_then(|v| v.text()).unwrap_or_default().to_string();
-            Ok((int(0)?, int(1)?, int(2)? != 0, agent))
+            let text = |i: usize| r.get(i).and_then(|v| v.text()).unwrap_or_default().to_string();
+            Ok(SessionInfo { id_hash: text(0), created_at: int(1)?, expires_at: int(2)?, revoked: int(3)? != 0, agent: text(4) })
         })
         .collect()
+}
+
+/// Ends one session of `user_id` (an admin's revoke): a key that is not
+/// one of that user's sessions changes nothing.
+pub async fn revoke_of(storage: &dyn Storage, user_id: &str, id_hash: &str) -> StorageResult<()> {
+    let mut q = Sql::new(storage.dialect());
+    q.push("UPDATE web_sessions SET revoked = 1 WHERE user_id = ").bind(user_id).push(" AND id_hash = ").bind(id_hash);
+    storage.execute(vec![q]).await
+}
+
+/// Ends every session of `user_id`.
+pub async fn revoke_all(storage: &dyn Storage, user_id: &str) -> StorageResult<()> {
+    let mut q = Sql::new(storage.dialect());
+    q.push("UPDATE web_sessions SET revoked = 1 WHERE user_id = ").bind(user_id);
+    storage.execute(vec![q]).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::storage;
+
+    #[tokio::test]
+    async fn an_admin_revokes_one_session_of_the_user_it_belongs_to() {
+        let (s, _dir) = storage().await;
+        let s = s.as_ref();
+        let (first, _second) = (open(s, "insp-1", "phone").await.unwrap(), open(s, "insp-1", "laptop").await.unwrap());
+        let other = open(s, "sup-1", "desk").await.unwrap();
+        let listed = list(s, "insp-1").await.unwrap();
+        assert_eq!(listed.len(), 2);
+        assert!(listed.iter().all(|i| i.live(now_millis())));
+        let key = hash_secret(&first);
+        revoke_of(s, "sup-1", &key).await.unwrap();
+        assert!(find(s, &first).await.unwrap().is_some(), "another user's key revokes nothing");
+        revoke_of(s, "insp-1", &key).await.unwrap();
+        assert!(find(s, &first).await.unwrap().is_none());
+        assert_eq!(list(s, "insp-1").await.unwrap().iter().filter(|i| i.revoked).count(), 1);
+        revoke_all(s, "insp-1").await.unwrap();
+        assert!(list(s, "insp-1").await.unwrap().iter().all(|i| i.revoked));
+        assert!(find(s, &other).await.unwrap().is_some(), "only that user's sessions end");
+    }
 }

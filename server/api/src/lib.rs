@@ -2,8 +2,9 @@
 //! a fork under the shared rules, downloads from the scoped feed), blobs
 //! (resumable, hash-verified, scoped), the admin API, the supervisors'
 //! read-only JSON API under `/api/v1` (read models, exports, OpenAPI), and
-//! `/health`. The server binary mounts it; the dashboard will mount beside
-//! it.
+//! `/health`. The server binary mounts it beside the dashboard, whose
+//! fallback answers every other path with an HTML page: unknown paths under
+//! `/v1/` and `/api/` are this router's own, and get its CBOR or JSON 404.
 //!
 //! Every route but `/health` is behind [`guard::device`] (token, rate,
 //! requests in flight per device), and every route taking a body behind
@@ -24,7 +25,7 @@ pub mod uniform;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
-use axum::routing::{MethodRouter, get, post, put};
+use axum::routing::{MethodRouter, any, get, post, put};
 use error::ApiError;
 use state::AppState;
 
@@ -60,7 +61,8 @@ pub fn router(state: AppState) -> Router {
         .merge(devices)
         .route("/health", get(|| async { "ok" }))
         .route("/api/v1/openapi.json", get(read_api::openapi::document))
-        .fallback(|| async { ApiError::NotFound })
+        .route("/v1/{*rest}", any(|| async { ApiError::NotFound }))
+        .route("/api/{*rest}", any(|| async { ApiError::NotFound }))
         .layer(axum::middleware::from_fn(uniform::cbor_errors))
         .with_state(state)
 }

@@ -3,7 +3,8 @@
 //! makes it — a validated transition on the hazard's automerge document by
 //! the user's own actor (for the dashboard's device id) — and accepted
 //! through the server's normal merge path with the same rules, so phones
-//! receive it on their next sync like any other device's change.
+//! receive it on their next sync like any other device's change. Settling
+//! an inspection's conflict (`conflicts`) goes the same way.
 
 use crate::context::{Ctx, Page, WebError, check_csrf};
 use crate::pages::urlencode;
@@ -67,25 +68,43 @@ pub async fn act(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>
 /// Makes the transition and sends it through the merge. `Ok(Err(reason))`
 /// when the lifecycle or the rules refuse it.
 async fn transition(state: &AppState, ctx: &Ctx, id: &str, action: Action, note: &str) -> Result<Result<(), String>, WebError> {
+    let note = note.to_string();
+    change_document(state, ctx, id, DocKind::Hazard, move |id, identity, doc| {
+        let mut hazard = HazardDoc::from_automerge(id, doc);
+        hazard.transition(identity, action, &note, &[], now_millis()).map_err(|e| e.to_string())?;
+        Ok(hazard.into_automerge())
+    })
+    .await
+}
+
+/// Changes document `id` of `kind` as a phone would: `edit` makes the
+/// change on the stored copy with the user's own actor (for the dashboard's
+/// device id), and the new changes go through the server's merge under the
+/// same rules as any device's upload. A document of another kind or out of
+/// the user's scope is not found. `Ok(Err(reason))` when the domain or the
+/// rules refuse the change.
+pub async fn change_document<F>(state: &AppState, ctx: &Ctx, id: &str, kind: DocKind, edit: F) -> Result<Result<(), String>, WebError>
+where
+    F: FnOnce(&str, &Identity, AutoCommit) -> Result<AutoCommit, String> + Send + 'static,
+{
     let who = ctx.session.principal();
     let stored = match state.storage.document(id).await? {
-        Some(s) if s.kind == DocKind::Hazard && who.scope.contains(&s.site_id, &s.area) => s,
+        Some(s) if s.kind == kind && who.scope.contains(&s.site_id, &s.area) => s,
         _ => return Err(WebError::NotFound),
     };
     let identity = Identity { user_id: who.user_id.clone(), name: who.name.clone(), role: who.role, device_id: who.device_id.clone() };
-    let (id_owned, note) = (id.to_string(), note.to_string());
+    let id_owned = id.to_string();
     // Loading and changing a document is CPU work: on the blocking pool.
     let made = tokio::task::spawn_blocking(move || -> Result<Result<DocUpload, String>, WebError> {
-        let mut doc = AutoCommit::load(&stored.snapshot).map_err(|e| WebError::Internal(format!("stored hazard: {e}")))?;
+        let mut doc = AutoCommit::load(&stored.snapshot).map_err(|e| WebError::Internal(format!("stored document: {e}")))?;
         doc.set_actor(identity.actor());
         let before = doc.get_heads();
-        let mut hazard = HazardDoc::from_automerge(&id_owned, doc);
-        if let Err(e) = hazard.transition(&identity, action, &note, &[], now_millis()) {
-            return Ok(Err(e.to_string()));
-        }
-        let doc = hazard.automerge();
+        let mut doc = match edit(&id_owned, &identity, doc) {
+            Ok(doc) => doc,
+            Err(refused) => return Ok(Err(refused)),
+        };
         let changes: Vec<u8> = doc.get_changes(&before).iter().flat_map(|c| c.raw_bytes().to_vec()).collect();
-        Ok(Ok(DocUpload { doc_id: id_owned, kind: DocKind::Hazard.as_str().into(), changes, heads: heads_to_hex(&doc.get_heads()) }))
+        Ok(Ok(DocUpload { doc_id: id_owned, kind: kind.as_str().into(), changes, heads: heads_to_hex(&doc.get_heads()) }))
     })
     .await
     .map_err(|e| WebError::Internal(e.to_string()))??;

@@ -95,6 +95,12 @@ pub fn error_page(e: &WebError, lang: Lang) -> Response {
     (status, Html(page.render().unwrap_or_else(|_| t.s(key).to_string()))).into_response()
 }
 
+/// Every path no route knows (outside the API's `/v1/` and `/api/`): the
+/// same "not found" page a hidden or missing record gets.
+pub async fn not_found(headers: HeaderMap) -> Response {
+    error_page(&WebError::NotFound, lang_of(&headers))
+}
+
 /// A page's result: its HTML, or an error page in the request's language.
 pub struct Page(pub Result<Response, WebError>, pub Lang);
 

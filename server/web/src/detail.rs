@@ -2,6 +2,7 @@
 //! document or photo out of the user's scope is "not found", the same page
 //! as one that does not exist.
 
+use crate::conflicts::{ConflictLine, conflict_lines};
 use crate::context::{Ctx, Page, WebError, html};
 use crate::i18n::Texts;
 use crate::pages::{Frame, HazardLine, reader};
@@ -12,7 +13,7 @@ use axum::response::IntoResponse;
 use redline_api::state::AppState;
 use redline_domain::blob::BlobHash;
 use redline_read_models::export::china_time;
-use redline_read_models::views::{ConflictRow, FindingRow, PhotoRow, SignatureRow, TransitionRow};
+use redline_read_models::views::{FindingRow, PhotoRow, SignatureRow, TransitionRow};
 
 pub struct AnswerLine {
     pub item: String,
@@ -31,35 +32,12 @@ pub struct ChangeLine {
     pub operations: i64,
 }
 
-pub struct ConflictLine {
-    pub path: String,
-    /// (value, author) of each side.
-    pub values: Vec<(String, String)>,
-}
-
-fn conflict_lines(rows: &[ConflictRow]) -> Vec<ConflictLine> {
-    rows.iter()
-        .map(|c| {
-            let values: Vec<serde_json::Value> = serde_json::from_str(&c.values).unwrap_or_default();
-            ConflictLine {
-                path: c.path.clone(),
-                values: values
-                    .iter()
-                    .map(|v| {
-                        let by = v["by"]["name"].as_str().unwrap_or("?").to_string();
-                        (v["value"].as_str().unwrap_or("").to_string(), by)
-                    })
-                    .collect(),
-            }
-        })
-        .collect()
-}
-
 #[derive(Template)]
 #[template(path = "inspection.html")]
 struct InspectionPage {
     f: Frame,
     t: Texts,
+    id: String,
     title: String,
     kind: String,
     day: String,
@@ -73,13 +51,27 @@ struct InspectionPage {
     conflicts: Vec<ConflictLine>,
     hazards: Vec<HazardLine>,
     history: Vec<ChangeLine>,
+    message: Option<String>,
+    /// Officials get a form to settle each conflict.
+    official: bool,
 }
 
-pub async fn inspection(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Page {
+#[derive(serde::Deserialize)]
+pub struct InspectionNotice {
+    resolved: Option<u8>,
+    refused: Option<String>,
+}
+
+pub async fn inspection(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, Query(n): Query<InspectionNotice>) -> Page {
     let lang = ctx.lang();
     let page = async {
         let d = reader(&state, &ctx).inspection(&id).await?.ok_or(WebError::NotFound)?;
         let t = ctx.t;
+        let message = match (n.resolved, n.refused) {
+            (_, Some(r)) => Some(format!("{}: {r}", t.s("hazard.refused"))),
+            (Some(_), None) => Some(t.s("inspection.resolved").to_string()),
+            _ => None,
+        };
         let i = &d.inspection;
         let answers = d
             .answers
@@ -97,6 +89,7 @@ pub async fn inspection(State(state): State<AppState>, ctx: Ctx, Path(id): Path<
         html(InspectionPage {
             f: Frame::of(&ctx),
             t,
+            id: i.id.clone(),
             title: i.site_name.clone(),
             kind: t.code("kind", &i.kind),
             day: i.day.clone(),
@@ -107,8 +100,10 @@ pub async fn inspection(State(state): State<AppState>, ctx: Ctx, Path(id): Path<
             findings: d.findings.clone(),
             photos: d.photos.clone(),
             signatures: d.signatures.clone(),
-            conflicts: conflict_lines(&d.conflicts),
+            conflicts: conflict_lines(&t, &d.conflicts),
             hazards: d.hazards.iter().map(|h| HazardLine::of(&t, h)).collect(),
+            message,
+            official: ctx.session.role.is_official(),
             history: d
                 .history
                 .iter()
@@ -186,7 +181,7 @@ pub async fn hazard(State(state): State<AppState>, ctx: Ctx, Path(id): Path<Stri
             pending_extension: d.hazard.pending_extension,
             timeline: steps(&t, &d.timeline),
             photos: d.photos.clone(),
-            conflicts: conflict_lines(&d.conflicts),
+            conflicts: conflict_lines(&t, &d.conflicts),
             message,
             supervisor: ctx.session.role.is_official(),
         })

@@ -25,11 +25,19 @@ pub struct Frame {
     pub user: String,
     pub csrf: String,
     pub other_lang: &'static str,
+    /// The nav shows the admin pages' link (to admins only).
+    pub admin: bool,
 }
 
 impl Frame {
     pub fn of(ctx: &Ctx) -> Frame {
-        Frame { t: ctx.t, user: ctx.session.name.clone(), csrf: ctx.session.csrf.clone(), other_lang: ctx.lang().other().code() }
+        Frame {
+            t: ctx.t,
+            user: ctx.session.name.clone(),
+            csrf: ctx.session.csrf.clone(),
+            other_lang: ctx.lang().other().code(),
+            admin: ctx.session.role == redline_domain::people::Role::Admin,
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! Changing an inspection after the fact: amendments to a submitted
 //! inspection, each kept in its history with a reason, and settling a
-//! conflict by writing the chosen value again after all competing ones.
+//! conflict by writing the chosen value again after all competing ones
+//! (itself an amendment when it changes a submitted inspection).
 
 use super::codec::{self, put_json};
 use super::inspection_doc::{InspectionDoc, invalid};
@@ -10,6 +11,10 @@ use crate::people::Identity;
 use crate::template::Template;
 use crate::time::Millis;
 use automerge::{ROOT, ReadDoc, transaction::Transactable};
+
+/// The reason of the amendment a settled conflict records on a submitted
+/// inspection (the documents' working language first).
+pub const SETTLED_REASON: &str = "解决填写冲突 / conflict settled";
 
 impl InspectionDoc {
     fn amendment(&mut self, who: &Identity, reason: &str, target: AmendmentTarget, at: Millis) -> Result<()> {
@@ -75,6 +80,12 @@ impl InspectionDoc {
 
     /// Settles a conflict at `path` (as listed in [`Inspection::conflicts`])
     /// by writing the chosen value again, after all the competing ones.
+    ///
+    /// On a submitted inspection, choosing a value other than the one shown
+    /// changes the record, so it is an amendment (reason
+    /// [`SETTLED_REASON`]) and, like every amendment, an official's. The
+    /// one who settles is named among the document's actors, not added to
+    /// its inspectors: a supervisor settling a conflict did not inspect.
     pub fn resolve_conflict(&mut self, who: &Identity, path: &FieldPath, chosen: &str, at: Millis) -> Result<()> {
         let conflict = self.read()?.conflicts.into_iter().find(|c| c.path == *path);
         let Some(conflict) = conflict else {
@@ -93,8 +104,24 @@ impl InspectionDoc {
             return Err(invalid("the chosen value is not one of the conflicting values"));
         }
         let (obj, key) = self.field_at(path)?;
-        self.doc.put(&obj, key, chosen)?;
-        self.touch(who)?;
+        let shown = codec::get_string(&self.doc, &obj, key).ok().flatten();
+        if self.status()? == InspectionStatus::Submitted
+            && shown.as_deref() != Some(chosen)
+            && let Some(target) = path.amended_as()
+        {
+            if !who.role.is_official() {
+                return Err(Error::NotAllowed("amendments are made by inspectors or supervisors".into()));
+            }
+            self.amendment(who, SETTLED_REASON, target, at)?;
+        }
+        let written = self.doc.put(&obj, key, chosen).map_err(Error::from).and_then(|()| {
+            let actors = self.map("actors")?;
+            Ok(codec::register_actor(&mut self.doc, &actors, &who.person())?)
+        });
+        if let Err(e) = written {
+            self.doc.rollback();
+            return Err(e);
+        }
         super::commit(&mut self.doc, at);
         Ok(())
     }
@@ -112,3 +139,7 @@ impl InspectionDoc {
         })
     }
 }
+
+#[cfg(test)]
+#[path = "inspection_history_tests.rs"]
+mod tests;

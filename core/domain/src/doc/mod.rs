@@ -16,6 +16,7 @@ mod inspection_read;
 
 pub use hazard_doc::HazardDoc;
 pub use inspection_doc::{InspectionDoc, NewFinding};
+pub use inspection_history::SETTLED_REASON;
 
 use automerge::{
     ActorId, AutoCommit, ObjType, ROOT,
