@@ -85,7 +85,7 @@ impl Reader<'_> {
         let today = self.today.to_string();
         let overdue = self.one(self.counted("COUNT(*)", "rm_hazards h", "h", q, |s| {
             let ph = s.placeholder(today);
-            s.push(&format!(" AND {}", overdue_sql("h.state", "h.deadline", &ph)));
+            s.push(&format!(" AND h.open = 1 AND {}", overdue_sql("h.state", "h.deadline", &ph)));
         }));
         let listed = self.one(self.counted("COUNT(*)", "rm_hazards h", "h", q, |s| {
             s.push(" AND h.open = 1 AND h.listed IS NOT NULL");

@@ -91,13 +91,16 @@ pub fn hazard_where(s: &mut Sql, scope: &Scope, q: &HazardQuery, today: Date) {
     eq(s, "h.site_id", q.site.as_deref());
     eq(s, "h.grade", q.grade.map(|g| g.as_str()));
     eq(s, "h.state", q.state.map(|g| g.as_str()));
+    // `open` is written as a literal, not bound: the planner proves from it
+    // that the partial index of open hazards applies (migration 5).
     if let Some(open) = q.open {
-        s.push(" AND h.open = ").bind(open);
+        s.push(if open { " AND h.open = 1" } else { " AND h.open = 0" });
     }
     if let Some(overdue) = q.overdue {
         let ph = s.placeholder(today.to_string());
         let rule = overdue_sql("h.state", "h.deadline", &ph);
-        s.push(&if overdue { format!(" AND {rule}") } else { format!(" AND NOT {rule}") });
+        // Only open hazards can be overdue; saying so lets the open index serve.
+        s.push(&if overdue { format!(" AND h.open = 1 AND {rule}") } else { format!(" AND NOT {rule}") });
     }
     match q.listed {
         None => {}
@@ -180,7 +183,8 @@ pub fn site_counts(d: Dialect, scope: &Scope, today: Date) -> Sql {
         overdue_sql("h.state", "h.deadline", &ph)
     ))
     .scope(scope, "h")
-    .push(" GROUP BY h.site_id");
+    // Closed hazards add nothing to either count.
+    .push(" AND h.open = 1 GROUP BY h.site_id");
     s
 }
 

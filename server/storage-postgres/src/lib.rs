@@ -29,6 +29,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_blob_uploads.sql"),
     include_str!("../migrations/0003_read_models.sql"),
     include_str!("../migrations/0004_web_sessions.sql"),
+    include_str!("../migrations/0005_read_model_indexes.sql"),
 ];
 
 pub struct PgStorage {

@@ -69,6 +69,9 @@ pub struct Point {
 /// Sites placed by their coordinates (an equirectangular projection is
 /// exact enough for a district), red with open hazards, each a link to its
 /// history.
+/// Up to this many points carry their site's name as a hover title.
+pub const NAMED_POINTS: usize = 300;
+
 pub fn map(points: &[Point]) -> String {
     let (w, h, pad) = (640.0, 420.0, 20.0);
     if points.is_empty() {
@@ -83,18 +86,26 @@ pub fn map(points: &[Point]) -> String {
     let mut svg = format!(
         r##"<svg class="map" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img"><rect width="{w}" height="{h}" fill="#eef3f7"/>"##
     );
+    // Each point is a link; a district has thousands, so points are kept
+    // short (whole-pixel positions, a class for the colour) and named on
+    // hover only while there are few enough to keep the page light.
+    let named = points.len() <= NAMED_POINTS;
     for p in points {
         let x = pad + (p.lon - lon0) / span_lon * (w - 2.0 * pad);
         let y = pad + (lat1 - p.lat) / span_lat * (h - 2.0 * pad);
-        let colour = if p.open_hazards > 0 { "#c0392b" } else { "#27ae60" };
-        let r = 5 + p.open_hazards.min(5);
-        let _ = write!(
-            svg,
-            r##"<a href="/inspections?site={}"><circle cx="{x:.1}" cy="{y:.1}" r="{r}" fill="{colour}"><title>{} ({})</title></circle></a>"##,
-            escape(&p.id),
-            escape(&p.name),
-            p.open_hazards
-        );
+        let class = match p.open_hazards {
+            0 => "h0",
+            1..=2 => "h1",
+            _ => "h2",
+        };
+        let r = 4 + p.open_hazards.min(4);
+        let _ =
+            write!(svg, r#"<a href="/sites/{}"><circle cx="{x:.0}" cy="{y:.0}" r="{r}" class="{class}""#, crate::pages::urlencode(&p.id));
+        if named {
+            let _ = write!(svg, "><title>{} ({})</title></circle></a>", escape(&p.name), p.open_hazards);
+        } else {
+            svg.push_str("/></a>");
+        }
     }
     svg.push_str("</svg>");
     svg
@@ -128,5 +139,33 @@ mod tests {
             let x: f64 = part[..part.find('"').unwrap()].parse().unwrap();
             assert!((0.0..=640.0).contains(&x));
         }
+    }
+}
+
+#[cfg(test)]
+mod map_tests {
+    use super::*;
+
+    fn points(n: usize) -> Vec<Point> {
+        (0..n)
+            .map(|i| Point {
+                id: format!("s{i}"),
+                name: "湘家荡仓储".into(),
+                lat: 30.8 + i as f64 * 1e-4,
+                lon: 120.8,
+                open_hazards: (i % 4) as i64,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_district_of_thousands_of_points_stays_light_and_every_point_links() {
+        let few = map(&points(10));
+        assert_eq!(few.matches("<title>").count(), 10, "a small map names its points");
+        let many = map(&points(2000));
+        assert_eq!(many.matches("<a href=\"/sites/").count(), 2000);
+        assert!(!many.contains("<title>"));
+        assert!(many.len() < 150 * 1024, "{} bytes", many.len());
+        assert!(many.contains("class=\"h0\"") && many.contains("class=\"h1\"") && many.contains("class=\"h2\""));
     }
 }

@@ -21,6 +21,7 @@ pub mod enrol;
 pub mod i18n;
 pub mod login;
 pub mod pages;
+pub mod sites;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -46,7 +47,8 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
         .route("/hazards", get(pages::hazards))
         .route("/hazards/{id}", get(detail::hazard))
         .route("/hazards/{id}/act", post(actions::act))
-        .route("/sites", get(pages::sites))
+        .route("/sites", get(sites::sites))
+        .route("/sites/{id}", get(sites::site))
         .route("/photos/{hash}", get(detail::photo))
         .route("/admin", get(|_: admin::AdminCtx| async { axum::response::Redirect::to("/admin/users") }))
         .route("/admin/users", get(admin_users::list).post(admin_users::create))

@@ -13,7 +13,7 @@ use redline_domain::time::Date;
 use redline_read_models::Reader;
 use redline_read_models::export::china_time;
 use redline_read_models::filter::{HazardParams, InspectionParams, OverviewParams};
-use redline_read_models::views::{Count, HazardRow, InspectionRow, SiteRow};
+use redline_read_models::views::{Count, HazardRow, InspectionRow};
 
 pub fn reader<'a>(state: &'a AppState, ctx: &'a Ctx) -> Reader<'a> {
     Reader { storage: state.storage.as_ref(), scope: &ctx.session.scope, today: Date::today() }
@@ -256,36 +256,6 @@ pub async fn hazards(State(state): State<AppState>, ctx: Ctx, Query(p): Query<Ha
             states: STATES.iter().map(|s| (*s, t.code("state", s), p.state.as_deref() == Some(*s))).collect(),
             p,
         })
-    };
-    Page(page.await, lang)
-}
-
-#[derive(Template)]
-#[template(path = "sites.html")]
-struct SitesPage {
-    f: Frame,
-    t: Texts,
-    map: String,
-    sites: Vec<SiteRow>,
-}
-
-pub async fn sites(State(state): State<AppState>, ctx: Ctx) -> Page {
-    let lang = ctx.lang();
-    let page = async {
-        let sites = reader(&state, &ctx).sites().await?;
-        let points: Vec<charts::Point> = sites
-            .iter()
-            .filter_map(|s| {
-                s.location.as_ref().map(|l| charts::Point {
-                    id: s.id.clone(),
-                    name: s.name.clone(),
-                    lat: l.lat,
-                    lon: l.lon,
-                    open_hazards: s.open_hazards,
-                })
-            })
-            .collect();
-        html(SitesPage { f: Frame::of(&ctx), t: ctx.t, map: charts::map(&points), sites })
     };
     Page(page.await, lang)
 }
