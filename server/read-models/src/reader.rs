@@ -49,7 +49,13 @@ impl Reader<'_> {
         Ok(HazardPage { items, next })
     }
 
+    /// One inspection, whole; `None` when it does not exist or is out of
+    /// scope. An id with a NUL names nothing stored (no backend holds one,
+    /// and PostgreSQL refuses it as a parameter), so it is not asked for.
     pub async fn inspection(&self, id: &str) -> StorageResult<Option<InspectionDetail>> {
+        if id.contains('\0') {
+            return Ok(None);
+        }
         let d = self.storage.dialect();
         let Some(row) = self.rows(query::inspection(d, self.scope, id)).await?.into_iter().next() else {
             return Ok(None);
@@ -72,7 +78,11 @@ impl Reader<'_> {
         }))
     }
 
+    /// One hazard with its timeline; `None` as for [`Reader::inspection`].
     pub async fn hazard(&self, id: &str) -> StorageResult<Option<HazardDetail>> {
+        if id.contains('\0') {
+            return Ok(None);
+        }
         let d = self.storage.dialect();
         let Some(row) = self.rows(query::hazard(d, self.scope, id, self.today)).await?.into_iter().next() else {
             return Ok(None);
