@@ -101,7 +101,7 @@ start_server() {
     fi
 }
 
-# token_of FILE USER: the token printed for USER ("USER device D token T").
+# token_of FILE USER: USER's token in FILE ("USER device D token T" lines).
 token_of() {
     awk -v u="$2" '$1 == u && $2 == "device" && $4 == "token" { print $5 }' "$1"
 }
@@ -133,7 +133,8 @@ fuzz() {
 }
 
 # backend NAME STORAGE-FLAGS...: a seeded server, a supervisor of another
-# district added beside the demo users, and one run per caller.
+# district added beside the demo users, field work sent by phones, and one
+# schemathesis run per caller.
 backend() {
     local name="$1"
     shift
@@ -141,17 +142,23 @@ backend() {
     mkdir -p "$dir"
     echo "== $name: starting and seeding redline-server"
     start_server "$dir" "$@"
+    # A device of its own for each user the run acts as, beside those the
+    # demo seed registered: "USER device ID token TOKEN" per line.
     "$SERVER_BIN" --data-dir "$dir/data" "$@" admin put-user supervisor-far 宁波督查员 supervisor --area zj/nb >/dev/null
-    local far
-    far="$("$SERVER_BIN" --data-dir "$dir/data" "$@" admin add-device supervisor-far | awk '$1 == "device" && $3 == "token" { print $4 }')"
-    local li
-    li="$(token_of "$dir/stdout" supervisor-li)"
+    local user
+    for user in inspector-zhang assistant-wang assistant-chen supervisor-li supervisor-far; do
+        "$SERVER_BIN" --data-dir "$dir/data" "$@" admin add-device "$user" |
+            awk -v u="$user" '$1 == "device" && $3 == "token" { print u, $0 }' >>"$dir/devices"
+    done
+    local li far
+    li="$(token_of "$dir/devices" supervisor-li)"
+    far="$(token_of "$dir/devices" supervisor-far)"
     if [ -z "$li" ] || [ -z "$far" ]; then
         echo "no device token for supervisor-li or supervisor-far:" >&2
-        cat "$dir/stdout" >&2
+        cat "$dir/devices" >&2
         return 1
     fi
-    "$SEED_BIN" "$URL" "$dir/stdout" "$dir/dict"
+    "$SEED_BIN" "$URL" "$dir/devices" "$dir/dict"
     cp "$ROOT_DIR/tests/openapi/schemathesis.toml" "$dir/"
     fuzz "$name, supervisor-li (in scope)" "$dir" "$li"
     fuzz "$name, supervisor-far (another district)" "$dir" "$far"

@@ -1,15 +1,17 @@
 //! Field work for a running demo server, sent the way phones send it: real
-//! device stores (one per demo user, each with the token the server printed
-//! at its first start) inspect, find, photograph, sign, submit and move
+//! device stores (a new device per demo user, registered with `redline-server
+//! admin add-device`) inspect, find, photograph, sign, submit and move
 //! hazards along, then sync. `scripts/test-openapi.sh` runs this so the
 //! JSON API it fuzzes lists and details real rows rather than empty pages.
 //!
-//!     cargo run -p redline-tests --example seed_field_work -- URL STDOUT OUT
+//!     cargo run -p redline-tests --example seed_field_work -- URL DEVICES OUT
 //!
-//! URL is the server, STDOUT the file its first start printed the tokens
-//! to, OUT a folder for the schemathesis dictionaries written at the end:
-//! the ids, sites, people, areas and page cursors the API now holds, one
-//! libFuzzer-style dictionary per kind, so generated requests hit real rows.
+//! URL is the server; DEVICES has a line `USER device ID token TOKEN` for
+//! inspector-zhang, assistant-wang, assistant-chen and supervisor-li; OUT
+//! is a folder for the schemathesis dictionaries written at the end: the
+//! ids, sites, people, areas and page cursors the supervisor's API now
+//! shows, one libFuzzer-style dictionary per kind. Sites are chosen by
+//! category within each user's scope, whatever the demo district is.
 
 use redline_device::doc::NewFinding;
 use redline_device::hazard::{Action, ListingLevel};
@@ -18,7 +20,7 @@ use redline_device::people::Identity;
 use redline_device::site::GeoPoint;
 use redline_device::store::{PhotoMeta, Store};
 use redline_device::sync::client::SyncClient;
-use redline_device::template::AnswerType;
+use redline_device::template::{AnswerType, SiteCategory};
 use redline_device::time::Date;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -34,13 +36,10 @@ struct Phone {
 }
 
 impl Phone {
-    /// The phone of `user`, with the device and token `printed` names for it.
-    fn open(url: &str, printed: &str, user: &str) -> Result<Phone> {
-        // "  inspector-zhang    device <uuid>  token <hex>"
-        let line = printed
-            .lines()
-            .find(|l| l.split_whitespace().next() == Some(user))
-            .ok_or_else(|| format!("the server printed no token for {user}"))?;
+    /// The phone of `user`, with the device and token `devices` names for it.
+    fn open(url: &str, devices: &str, user: &str) -> Result<Phone> {
+        // "inspector-zhang device <uuid> token <hex>"
+        let line = devices.lines().find(|l| l.split_whitespace().next() == Some(user)).ok_or_else(|| format!("no device for {user}"))?;
         let words: Vec<&str> = line.split_whitespace().collect();
         let (device_id, token) = match words.as_slice() {
             [_, "device", device, "token", token] => (device.to_string(), token.to_string()),
@@ -51,6 +50,22 @@ impl Phone {
         let identity = Identity { user_id: u.id, name: u.name, role: u.role, device_id };
         let store = Store::open(dir.path().join("phone.db"), identity)?;
         Ok(Phone { store, client: SyncClient::new(url, &token)?, _dir: dir })
+    }
+
+    /// A site this phone holds (its user's scope) of `category`, with the
+    /// built-in checklist for it.
+    fn site(&self, category: SiteCategory) -> Result<(String, &'static str)> {
+        let template = match category {
+            SiteCategory::HazardousChemicals => "hazardous_chemicals",
+            SiteCategory::FireworksRetail => "fireworks",
+            SiteCategory::SpecialEquipment => "special_equipment",
+            SiteCategory::Food => "food_safety",
+            _ => "three_places_three_enterprises",
+        };
+        let sites = self.store.sites("", 1000)?;
+        let site = sites.into_iter().find(|s| s.categories.contains(&category));
+        let who = &self.store.identity().user_id;
+        Ok((site.ok_or_else(|| format!("{who} holds no {category:?} site"))?.id, template))
     }
 
     async fn sync(&self) -> Result<()> {
@@ -108,22 +123,27 @@ fn photo() -> PhotoMeta {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let [_, url, printed, out] = args.as_slice() else {
-        return Err("usage: seed_field_work URL SERVER-STDOUT OUT-DIR".into());
+    let [_, url, devices, out] = args.as_slice() else {
+        return Err("usage: seed_field_work URL DEVICES OUT-DIR".into());
     };
-    let printed = std::fs::read_to_string(printed)?;
-    let zhang = Phone::open(url, &printed, "inspector-zhang")?;
-    let wang = Phone::open(url, &printed, "assistant-wang")?;
-    let chen = Phone::open(url, &printed, "assistant-chen")?;
-    let li = Phone::open(url, &printed, "supervisor-li")?;
+    let devices = std::fs::read_to_string(devices)?;
+    let zhang = Phone::open(url, &devices, "inspector-zhang")?;
+    let wang = Phone::open(url, &devices, "assistant-wang")?;
+    let chen = Phone::open(url, &devices, "assistant-chen")?;
+    let li = Phone::open(url, &devices, "supervisor-li")?;
     for p in [&zhang, &wang, &chen, &li] {
         p.sync().await?;
     }
+    let (chem_site, chem_t) = zhang.site(SiteCategory::HazardousChemicals)?;
+    let (fw_site, fw_t) = wang.site(SiteCategory::FireworksRetail)?;
+    let (dust_site, dust_t) = wang.site(SiteCategory::ThreePlacesThreeEnterprises)?;
+    let (food_site, food_t) = chen.site(SiteCategory::Food)?;
+    let (boiler_site, boiler_t) = zhang.site(SiteCategory::SpecialEquipment)?;
 
     // An enforcement inspection of the chemicals store: a failed major-hazard
     // item, a finding with a photo, located, signed, submitted.
-    let chem = zhang.store.start_inspection("xh-chem-01", InspectionKind::Enforcement, "hazardous_chemicals")?;
-    zhang.answer_all(&chem.id, "hazardous_chemicals", &[("H20", "氧化剂与可燃物同库存放")])?;
+    let chem = zhang.store.start_inspection(&chem_site, InspectionKind::Enforcement, chem_t)?;
+    zhang.answer_all(&chem.id, chem_t, &[("H20", "氧化剂与可燃物同库存放")])?;
     zhang.store.set_location(&chem.id, GeoPoint { lat: 30.16, lon: 120.09 })?;
     let f = zhang.store.add_finding(&chem.id, finding(Some("H20"), "禁配物混存，未分区隔离", Grade::General, 7))?;
     zhang.store.attach_photo(&chem.id, PhotoOwner::Finding(f.clone()), b"mixed storage", photo())?;
@@ -135,7 +155,7 @@ async fn main() -> Result<()> {
 
     // A look-back at the fireworks point, co-inspected by the community's
     // assistant: both answer F01 offline, differently (a conflict).
-    let fw = zhang.store.start_inspection("xh-fw-01", InspectionKind::LookBack, "fireworks")?;
+    let fw = zhang.store.start_inspection(&fw_site, InspectionKind::LookBack, fw_t)?;
     zhang.store.answer(&fw.id, "F01", AnswerValue::Pass, None)?;
     let header = zhang.store.inspection(&fw.id)?.header;
     wang.store.join_inspection(&fw.id, &header)?;
@@ -144,15 +164,15 @@ async fn main() -> Result<()> {
 
     // A self-inspection the assistant leaves as a draft, and one in the
     // other community, submitted with a finding.
-    let dust = wang.store.start_inspection("xh-dust-01", InspectionKind::SelfInspection, "three_places_three_enterprises")?;
+    let dust = wang.store.start_inspection(&dust_site, InspectionKind::SelfInspection, dust_t)?;
     wang.store.answer(&dust.id, "T01", AnswerValue::Pass, Some("木屑已清理".into()))?;
-    let food = chen.store.start_inspection("xh-food-01", InspectionKind::SelfInspection, "food_safety")?;
-    chen.answer_all(&food.id, "food_safety", &[("D01", "健康证未公示")])?;
+    let food = chen.store.start_inspection(&food_site, InspectionKind::SelfInspection, food_t)?;
+    chen.answer_all(&food.id, food_t, &[("D01", "健康证未公示")])?;
     let f3 = chen.store.add_finding(&food.id, finding(Some("D01"), "从业人员健康证未公示", Grade::General, 10))?;
     chen.store.attach_photo(&food.id, PhotoOwner::Finding(f3), b"licence wall", photo())?;
     let food_hazards = chen.store.submit(&food.id)?;
-    let boiler = zhang.store.start_inspection("xh-boiler-01", InspectionKind::RoutinePatrol, "special_equipment")?;
-    zhang.answer_all(&boiler.id, "special_equipment", &[])?;
+    let boiler = zhang.store.start_inspection(&boiler_site, InspectionKind::RoutinePatrol, boiler_t)?;
+    zhang.answer_all(&boiler.id, boiler_t, &[])?;
     zhang.store.submit(&boiler.id)?;
 
     for p in [&zhang, &wang, &chen, &zhang, &wang, &li] {
@@ -175,58 +195,57 @@ async fn main() -> Result<()> {
         p.sync().await?;
     }
 
-    let hazards: Vec<String> = chem_hazards.iter().chain(&food_hazards).cloned().collect();
-    let inspections = [&chem.id, &fw.id, &dust.id, &food.id, &boiler.id];
-    write_dictionaries(Path::new(out), url, &printed, &inspections, &hazards).await?;
-    println!("seeded {} inspections and {} hazards", inspections.len(), hazards.len());
+    let token = devices.lines().find(|l| l.starts_with("supervisor-li ")).and_then(|l| l.split_whitespace().last()).ok_or("no token")?;
+    write_dictionaries(Path::new(out), url, token).await?;
+    let hazards = chem_hazards.len() + food_hazards.len();
+    println!("sent 5 inspections (3 submitted) and {hazards} hazards through 4 phones");
     Ok(())
 }
 
+/// GETs `path` of the JSON API as the supervisor.
+async fn get(http: &reqwest::Client, url: &str, token: &str, path: &str) -> Result<serde_json::Value> {
+    let body = http.get(format!("{url}/api/v1/{path}")).bearer_auth(token).send().await?.error_for_status()?.bytes().await?;
+    Ok(serde_json::from_slice(&body)?)
+}
+
 /// Writes `OUT/<name>.dict` for each kind of value the API's parameters
-/// take, from what was just synced and what the supervisor's list shows.
-async fn write_dictionaries(out: &Path, url: &str, printed: &str, inspections: &[&String], hazards: &[String]) -> Result<()> {
+/// take, from what the supervisor's lists show now.
+async fn write_dictionaries(out: &Path, url: &str, token: &str) -> Result<()> {
     std::fs::create_dir_all(out)?;
-    let write = |name: &str, values: &mut dyn Iterator<Item = String>| -> Result<()> {
-        let text: String = values.map(|v| format!("\"{}\"\n", v.replace('\\', "\\\\").replace('"', "\\\""))).collect();
+    let write = |name: &str, values: BTreeSet<String>| -> Result<()> {
+        if values.is_empty() {
+            return Err(format!("no {name} to write: nothing was seeded").into());
+        }
+        let text: String = values.iter().map(|v| format!("\"{}\"\n", v.replace('\\', "\\\\").replace('"', "\\\""))).collect();
         Ok(std::fs::write(out.join(format!("{name}.dict")), text)?)
     };
-    write("inspections", &mut inspections.iter().map(|s| s.to_string()))?;
-    write("hazards", &mut hazards.iter().cloned())?;
-    write("sites", &mut redline_admin::seed::demo_sites().into_iter().map(|s| s.id))?;
-    write("people", &mut redline_admin::seed::demo_users().into_iter().map(|u| u.id))?;
-    let mut areas = BTreeSet::new();
-    for s in redline_admin::seed::demo_sites() {
-        let parts: Vec<&str> = s.area.split('/').collect();
-        areas.extend((1..=parts.len()).map(|n| parts[..n].join("/")));
-    }
-    write("areas", &mut areas.into_iter())?;
-    // Cursors: the `next` of one-row pages, as a client pages through.
-    let token = printed
-        .lines()
-        .find(|l| l.split_whitespace().next() == Some("supervisor-li"))
-        .and_then(|l| l.split_whitespace().last())
-        .ok_or("no supervisor token")?;
     let http = reqwest::Client::new();
-    let mut cursors = vec![];
+    let text = |v: &serde_json::Value, key: &str| v[key].as_str().map(str::to_string);
+    for list in ["inspections", "hazards"] {
+        let page = get(&http, url, token, &format!("{list}?limit=100")).await?;
+        write(list, page["items"].as_array().into_iter().flatten().filter_map(|i| text(i, "id")).collect())?;
+    }
+    let sites = get(&http, url, token, "sites").await?;
+    let sites = sites.as_array().cloned().unwrap_or_default();
+    write("sites", sites.iter().filter_map(|s| text(s, "id")).collect())?;
+    // Every prefix of every site's area: the district, its communities...
+    let areas = sites.iter().filter_map(|s| text(s, "area")).flat_map(|a| {
+        let parts: Vec<String> = a.split('/').map(str::to_string).collect();
+        (1..=parts.len()).map(move |n| parts[..n].join("/"))
+    });
+    write("areas", areas.collect())?;
+    let people = get(&http, url, token, "people").await?;
+    write("people", people.as_array().into_iter().flatten().filter_map(|p| text(p, "user_id")).collect())?;
+    // Cursors: the `next` of one-row pages, as a client pages through.
+    let mut cursors = BTreeSet::new();
     for list in ["inspections", "hazards"] {
         let mut after = String::new();
-        loop {
-            let page = http
-                .get(format!("{url}/api/v1/{list}?limit=1{after}"))
-                .bearer_auth(token)
-                .send()
-                .await?
-                .error_for_status()?
-                .bytes()
-                .await?;
-            let page: serde_json::Value = serde_json::from_slice(&page)?;
-            let Some(next) = page["next"].as_str() else { break };
-            cursors.push(next.to_string());
+        for _ in 0..20 {
+            let page = get(&http, url, token, &format!("{list}?limit=1{after}")).await?;
+            let Some(next) = text(&page, "next") else { break };
             after = format!("&after={next}");
+            cursors.insert(next);
         }
     }
-    if cursors.is_empty() {
-        return Err("the supervisor's lists have a single page: nothing was seeded".into());
-    }
-    write("cursors", &mut cursors.into_iter())
+    write("cursors", cursors)
 }
