@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project on a fresh machine: installs what the
-# tests need, builds, and runs the Rust suites.
+# tests need, builds, and runs the Rust suites, the OpenAPI conformance run
+# (schemathesis against a seeded server on both backends) and the bindings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/cache/redline-target}"
@@ -49,6 +50,12 @@ npm ci --prefix tests/conformance --no-audit --no-fund --loglevel=error >/dev/nu
 
 echo "== Rust tests"
 cargo test --workspace --no-fail-fast 2>&1
+
+# ---- The JSON API against its OpenAPI document -----------------------------------
+# schemathesis (pinned, in a cached venv) on a seeded server per backend, for
+# a supervisor in scope and one of another district; see the script's header.
+echo "== OpenAPI conformance (schemathesis)"
+./scripts/test-openapi.sh
 
 # ---- Mobile bindings ---------------------------------------------------------
 # redline-ffi's generated Python, Kotlin (JVM) and Swift (Linux chroot)

@@ -2,7 +2,8 @@
 //! phones sync is listed, filtered, searched (Chinese too), detailed and
 //! exported; a supervisor of another district, or an assistant of another
 //! community, finds none of it and gets the same "not found" as for an id
-//! that never existed; bad filters and missing tokens get typed JSON errors.
+//! that never existed; bad filters (a NUL byte too) and missing tokens get
+//! typed JSON errors, and the OpenAPI document states the filters' rules.
 
 use redline_device::doc::NewFinding;
 use redline_device::hazard::{Action, ListingLevel};
@@ -18,6 +19,7 @@ use serde_json::Value;
 on_both_backends!(supervisors_read_what_phones_sent);
 on_both_backends!(out_of_scope_looks_missing);
 on_both_backends!(bad_requests_get_typed_json_errors);
+on_both_backends!(nul_bytes_are_refused_or_missing);
 
 struct Api {
     url: String,
@@ -190,9 +192,20 @@ async fn supervisors_read_what_phones_sent(server: TestServer) {
     // The OpenAPI document describes all of it.
     let doc: Value = serde_json::from_slice(&sup.raw("/api/v1/openapi.json").await.2).unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
-    for p in ["/api/v1/inspections", "/api/v1/hazards/{id}", "/api/v1/overview", "/api/v1/export/{file}"] {
+    for p in ["/api/v1/inspections", "/api/v1/hazards/{id}", "/api/v1/overview", "/api/v1/export/hazards.{format}"] {
         assert!(doc["paths"][p].is_object(), "{p}");
     }
+    // Parameters carry the parser's rules, inline (no dangling `$ref`).
+    let param = |path: &str, name: &str| -> Value {
+        let params = doc["paths"][path]["get"]["parameters"].as_array().unwrap_or_else(|| panic!("{path}"));
+        params.iter().find(|p| p["name"] == name).unwrap_or_else(|| panic!("{path} {name}"))["schema"].clone()
+    };
+    assert_eq!(param("/api/v1/export/answers.{format}", "lang")["enum"], serde_json::json!(["zh", "en"]));
+    assert_eq!(param("/api/v1/hazards", "q")["maxLength"], 100);
+    assert!(param("/api/v1/overview", "from")["pattern"].as_str().unwrap().contains("[0-9]{2}"));
+    assert_eq!(param("/api/v1/inspections", "limit")["maximum"], 500);
+    assert!(param("/api/v1/hazards", "state")["enum"].as_array().unwrap().contains(&"fix_reported".into()));
+    assert!(doc["paths"]["/api/v1/inspections/{id}"]["get"]["responses"]["400"].is_object());
 }
 
 async fn out_of_scope_looks_missing(server: TestServer) {
@@ -233,6 +246,18 @@ async fn bad_requests_get_typed_json_errors(server: TestServer) {
         ("/api/v1/inspections?limit=100000", "limit"),
         ("/api/v1/overview?from=2026-03-01&to=2026-01-01", "to"),
         ("/api/v1/export/hazards.csv?state=lost", "state"),
+        // Only what the document's patterns allow: digits, no sign, no space.
+        ("/api/v1/hazards?from=%2B202-01-01", "from"),
+        ("/api/v1/overview?to=2026-01-%2B1", "to"),
+        ("/api/v1/inspections?after=%201~x", "after"),
+        ("/api/v1/inspections?after=%2B1~x", "after"),
+        ("/api/v1/hazards?listed=%20any", "listed"),
+        // At most 100 characters as sent, spaces included.
+        (&format!("/api/v1/hazards?q={}x", "%20".repeat(100)), "q"),
+        // A filter of the other list is refused, not ignored.
+        ("/api/v1/export/inspections.csv?grade=major", "grade"),
+        ("/api/v1/export/findings.xlsx?open=true", "open"),
+        ("/api/v1/export/hazards.csv?status=draft", "status"),
     ] {
         let (status, ct, body) = sup.raw(path).await;
         assert_eq!((status, ct.as_str()), (400, "application/json"), "{path}");
@@ -246,9 +271,49 @@ async fn bad_requests_get_typed_json_errors(server: TestServer) {
     assert_eq!(serde_json::from_slice::<Value>(&body).unwrap()["code"], "bad_request");
     let (status, _, _) = sup.raw("/api/v1/export/secrets.csv").await;
     assert_eq!(status, 404);
+    // An empty filter is one left out, as every schema in the document allows.
+    sup.json("/api/v1/hazards?kind=&listed=&grade=&state=&after=&from=&to=&q=").await;
+    sup.json("/api/v1/inspections?kind=&status=&after=&from=&to=").await;
+    // A path id that is not UTF-8 once decoded: 400, as documented.
+    let (status, ct, _) = sup.raw("/api/v1/inspections/%FF").await;
+    assert_eq!((status, ct.as_str()), (400, "application/json"));
     let anonymous = reqwest::get(format!("{}/api/v1/hazards", server.url)).await.unwrap();
     assert_eq!(anonymous.status().as_u16(), 401);
     assert_eq!(anonymous.headers()["content-type"], "application/json");
     let e: Value = serde_json::from_slice(&anonymous.bytes().await.unwrap()).unwrap();
     assert_eq!(e["code"], "unauthorized");
+}
+
+/// PostgreSQL refuses a NUL in text (it answered 500 once): a filter with
+/// one is a 400 naming the field, on lists, the overview and both export
+/// formats; a path id with one names nothing, so 404 like a missing id.
+async fn nul_bytes_are_refused_or_missing(server: TestServer) {
+    let (inspection, hazard, _) = inspected(&server).await;
+    let sup = Api::for_user(&server, "sup-1").await;
+    for (path, field) in [
+        ("/api/v1/inspections?q=%00", "q"),
+        ("/api/v1/inspections?area=zj%00", "area"),
+        ("/api/v1/inspections?template=%00", "template"),
+        ("/api/v1/hazards?site=site-a1%00", "site"),
+        ("/api/v1/hazards?inspector=insp-1%00", "inspector"),
+        ("/api/v1/hazards?after=1~%00", "after"),
+        ("/api/v1/overview?area=%00", "area"),
+        ("/api/v1/export/inspections.csv?site=%00", "site"),
+        ("/api/v1/export/hazards.xlsx?q=%00", "q"),
+    ] {
+        let (status, ct, body) = sup.raw(path).await;
+        assert_eq!((status, ct.as_str()), (400, "application/json"), "{path}: {}", String::from_utf8_lossy(&body));
+        let e: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(e["code"], "bad_request", "{path}");
+        assert!(e["message"].as_str().unwrap().starts_with(&format!("{field}: ")), "{path}: {e}");
+    }
+    let missing = sup.raw("/api/v1/inspections/no-such-inspection").await;
+    for path in [format!("/api/v1/inspections/{inspection}%00"), "/api/v1/inspections/%00".into()] {
+        let (status, ct, body) = sup.raw(&path).await;
+        assert_eq!((status, ct.as_str(), body), (404, "application/json", missing.2.clone()), "{path}");
+    }
+    let (status, _, _) = sup.raw(&format!("/api/v1/hazards/{hazard}%00")).await;
+    assert_eq!(status, 404);
+    // The real rows are still there, and so is the server.
+    assert_eq!(sup.json(&format!("/api/v1/hazards/{hazard}")).await["hazard"]["id"], hazard.as_str());
 }

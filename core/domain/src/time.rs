@@ -45,9 +45,11 @@ impl Date {
         Date::in_china(now_millis())
     }
 
+    /// `YYYY-MM-DD` in ASCII digits, nothing else: no sign, no space.
     pub fn parse(s: &str) -> Option<Date> {
         let b = s.as_bytes();
-        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' || !digits(0..4) || !digits(5..7) || !digits(8..10) {
             return None;
         }
         let y = s[0..4].parse().ok()?;
@@ -138,6 +140,10 @@ mod tests {
         assert!(Date::parse("2023-02-29").is_none());
         assert!(Date::parse("2024-13-01").is_none());
         assert!(Date::parse("2024-1-01").is_none());
+        // Integer parsing alone would take a sign: only digits are a date.
+        for s in ["+202-01-01", "2024-+1-01", "2024-01-+1", "2024-01- 1", "-001-01-01"] {
+            assert!(Date::parse(s).is_none(), "{s}");
+        }
         assert!(Date::parse("2024-02-28").unwrap() < Date::parse("2024-02-29").unwrap());
         assert_eq!(Date::parse("2024-02-28").unwrap().add_days(2).to_string(), "2024-03-01");
     }

@@ -11,6 +11,8 @@ use serde::Deserialize;
 /// A page's default and largest size.
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 500;
+/// The longest search text, in characters.
+pub const MAX_NEEDLE: usize = 100;
 
 /// A filter the server cannot use: which field, and why.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -32,16 +34,23 @@ fn date(field: &'static str, v: Option<&str>) -> Result<Option<Date>, FilterErro
     code(field, v, Date::parse).map_err(|_| bad(field, "expected a date YYYY-MM-DD"))
 }
 
-fn text(v: &Option<String>) -> Option<String> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+/// Free text (ids, area prefixes), trimmed; blank is absent. A NUL is
+/// refused: no backend stores one (PostgreSQL refuses it in text), so no
+/// row could match, and it must not reach a query as if it might.
+fn text(field: &'static str, v: &Option<String>) -> Result<Option<String>, FilterError> {
+    match v.as_deref() {
+        Some(s) if s.contains('\0') => Err(bad(field, "must not contain NUL")),
+        v => Ok(v.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)),
+    }
 }
 
-/// A search needle: lower-cased (stored text is too), at most 100 chars.
+/// A search needle: at most [`MAX_NEEDLE`] characters as sent, lower-cased
+/// (stored text is too).
 fn needle(v: &Option<String>) -> Result<Option<String>, FilterError> {
-    match text(v) {
-        Some(q) if q.chars().count() > 100 => Err(bad("q", "at most 100 characters")),
-        q => Ok(q.map(|q| q.to_lowercase())),
+    if v.as_deref().is_some_and(|q| q.chars().count() > MAX_NEEDLE) {
+        return Err(bad("q", format!("at most {MAX_NEEDLE} characters")));
     }
+    Ok(text("q", v)?.map(|q| q.to_lowercase()))
 }
 
 fn limit(v: Option<u32>) -> Result<u32, FilterError> {
@@ -83,11 +92,16 @@ impl Cursor {
         format!("{}~{}", self.at, self.id)
     }
 
+    /// `<millis>~<id>` exactly as [`Cursor::encode`] wrote it (empty is
+    /// absent): digits, then the id, nothing trimmed or signed.
     fn parse(v: &Option<String>) -> Result<Option<Cursor>, FilterError> {
-        let Some(s) = text(v) else { return Ok(None) };
-        let (at, id) = s.split_once('~').ok_or_else(|| bad("after", "not a cursor from a previous page"))?;
-        let at = at.parse().map_err(|_| bad("after", "not a cursor from a previous page"))?;
-        Ok(Some(Cursor { at, id: id.to_string() }))
+        let Some(s) = v.as_deref().filter(|s| !s.is_empty()) else { return Ok(None) };
+        let not_a_cursor = || bad("after", "not a cursor from a previous page");
+        let (at, id) = s.split_once('~').ok_or_else(not_a_cursor)?;
+        if at.is_empty() || !at.bytes().all(|b| b.is_ascii_digit()) || id.contains('\0') {
+            return Err(not_a_cursor());
+        }
+        Ok(Some(Cursor { at: at.parse().map_err(|_| not_a_cursor())?, id: id.to_string() }))
     }
 }
 
@@ -96,23 +110,34 @@ impl Cursor {
 #[into_params(parameter_in = Query)]
 pub struct InspectionParams {
     /// Area path prefix, e.g. `zj/jx/nh/xjd`.
+    #[param(pattern = "^[^\\u0000]*$")]
     pub area: Option<String>,
+    #[param(pattern = "^[^\\u0000]*$")]
     pub site: Option<String>,
     /// routine_patrol, special_campaign, self_inspection, enforcement, look_back
+    #[param(schema_with = crate::params_doc::kind)]
     pub kind: Option<String>,
     /// User id of a creator or co-inspector.
+    #[param(pattern = "^[^\\u0000]*$")]
     pub inspector: Option<String>,
+    #[param(pattern = "^[^\\u0000]*$")]
     pub template: Option<String>,
     /// draft or submitted
+    #[param(schema_with = crate::params_doc::status)]
     pub status: Option<String>,
     /// First day (YYYY-MM-DD, China time).
+    #[param(pattern = "^((19|[2-9][0-9])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))?$")]
     pub from: Option<String>,
     /// Last day, included.
+    #[param(pattern = "^((19|[2-9][0-9])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))?$")]
     pub to: Option<String>,
     /// Text in site names, notes and findings.
+    #[param(max_length = 100, pattern = "^[^\\u0000]*$")]
     pub q: Option<String>,
     /// The `next` of the previous page.
+    #[param(pattern = "^([0-9]+~[^\\u0000]*)?$")]
     pub after: Option<String>,
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 
@@ -133,11 +158,11 @@ pub struct InspectionQuery {
 impl InspectionParams {
     pub fn parse(&self) -> Result<InspectionQuery, FilterError> {
         Ok(InspectionQuery {
-            area: text(&self.area),
-            site: text(&self.site),
+            area: text("area", &self.area)?,
+            site: text("site", &self.site)?,
             kind: code("kind", self.kind.as_deref(), InspectionKind::parse)?,
-            inspector: text(&self.inspector),
-            template: text(&self.template),
+            inspector: text("inspector", &self.inspector)?,
+            template: text("template", &self.template)?,
             status: code("status", self.status.as_deref(), InspectionStatus::parse)?,
             period: Period::parse(self.from.as_deref(), self.to.as_deref())?,
             q: needle(&self.q)?,
@@ -151,27 +176,39 @@ impl InspectionParams {
 #[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct HazardParams {
+    #[param(pattern = "^[^\\u0000]*$")]
     pub area: Option<String>,
+    #[param(pattern = "^[^\\u0000]*$")]
     pub site: Option<String>,
     /// general or major
+    #[param(schema_with = crate::params_doc::grade)]
     pub grade: Option<String>,
     /// found, ordered, fixing, fix_reported, accepted, closed
+    #[param(schema_with = crate::params_doc::state)]
     pub state: Option<String>,
     /// Only those past their deadline today and not yet reported fixed.
     pub overdue: Option<bool>,
     /// Only open (true) or only closed (false).
     pub open: Option<bool>,
     /// county, city or province: listed at that level; `any`: listed at all.
+    #[param(schema_with = crate::params_doc::listed)]
     pub listed: Option<String>,
     /// User id of the person who found it.
+    #[param(pattern = "^[^\\u0000]*$")]
     pub inspector: Option<String>,
     /// Kind of the inspection that found it.
+    #[param(schema_with = crate::params_doc::found_on_kind)]
     pub kind: Option<String>,
     /// Found on or after this day.
+    #[param(pattern = "^((19|[2-9][0-9])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))?$")]
     pub from: Option<String>,
+    #[param(pattern = "^((19|[2-9][0-9])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))?$")]
     pub to: Option<String>,
+    #[param(max_length = 100, pattern = "^[^\\u0000]*$")]
     pub q: Option<String>,
+    #[param(pattern = "^([0-9]+~[^\\u0000]*)?$")]
     pub after: Option<String>,
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 
@@ -201,20 +238,20 @@ pub struct HazardQuery {
 
 impl HazardParams {
     pub fn parse(&self) -> Result<HazardQuery, FilterError> {
-        let listed = match text(&self.listed).as_deref() {
-            None => None,
+        let listed = match self.listed.as_deref() {
+            None | Some("") => None,
             Some("any") => Some(Listed::Any),
             Some(l) => Some(Listed::At(ListingLevel::parse(l).ok_or_else(|| bad("listed", format!("unknown value {l:?}")))?)),
         };
         Ok(HazardQuery {
-            area: text(&self.area),
-            site: text(&self.site),
+            area: text("area", &self.area)?,
+            site: text("site", &self.site)?,
             grade: code("grade", self.grade.as_deref(), Grade::parse)?,
             state: code("state", self.state.as_deref(), HazardState::parse)?,
             overdue: self.overdue,
             open: self.open,
             listed,
-            inspector: text(&self.inspector),
+            inspector: text("inspector", &self.inspector)?,
             kind: code("kind", self.kind.as_deref(), InspectionKind::parse)?,
             period: Period::parse(self.from.as_deref(), self.to.as_deref())?,
             q: needle(&self.q)?,
@@ -228,10 +265,13 @@ impl HazardParams {
 #[derive(Clone, Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct OverviewParams {
+    #[param(pattern = "^[^\\u0000]*$")]
     pub area: Option<String>,
     /// First day; default 30 days before `to`.
+    #[param(pattern = "^((19|[2-9][0-9])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))?$")]
     pub from: Option<String>,
     /// Last day, included; default today.
+    #[param(pattern = "^((19|[2-9][0-9])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01]))?$")]
     pub to: Option<String>,
 }
 
@@ -252,7 +292,7 @@ impl OverviewParams {
         if from.days_until(to) > 3660 {
             return Err(bad("from", "a period of at most ten years"));
         }
-        Ok(OverviewQuery { area: text(&self.area), from, to })
+        Ok(OverviewQuery { area: text("area", &self.area)?, from, to })
     }
 }
 
@@ -272,6 +312,27 @@ mod tests {
         assert_eq!(p.parse().unwrap_err().field, "limit");
         let p = HazardParams { from: Some("2026-02-01".into()), to: Some("2026-01-01".into()), ..Default::default() };
         assert_eq!(p.parse().unwrap_err().field, "to");
+    }
+
+    #[test]
+    fn nul_bytes_signs_and_padding_are_refused_where_the_document_says() {
+        let nul = Some("a\0b".to_string());
+        assert_eq!(InspectionParams { site: nul.clone(), ..Default::default() }.parse().unwrap_err().field, "site");
+        assert_eq!(HazardParams { q: nul.clone(), ..Default::default() }.parse().unwrap_err().field, "q");
+        assert_eq!(OverviewParams { area: nul, ..Default::default() }.parse(Date::today()).unwrap_err().field, "area");
+        for after in ["1~a\0", " 1~a", "+1~a", "~a", "99999999999999999999~a"] {
+            let p = HazardParams { after: Some(after.into()), ..Default::default() };
+            assert_eq!(p.parse().unwrap_err().field, "after", "{after:?}");
+        }
+        // Length is counted as sent (the schema's maxLength), before trimming.
+        let padded = format!("{}x", " ".repeat(100));
+        assert_eq!(HazardParams { q: Some(padded), ..Default::default() }.parse().unwrap_err().field, "q");
+        let full = "灭".repeat(100);
+        assert!(HazardParams { q: Some(full), ..Default::default() }.parse().is_ok());
+        // Empty is absent, for every kind of filter.
+        let empty = Some(String::new());
+        let p = HazardParams { kind: empty.clone(), listed: empty.clone(), after: empty.clone(), from: empty, ..Default::default() };
+        assert_eq!(p.parse().unwrap(), HazardParams::default().parse().unwrap());
     }
 
     #[test]

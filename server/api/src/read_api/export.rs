@@ -28,7 +28,7 @@ enum Format {
     Xlsx,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     Zh,
@@ -40,7 +40,35 @@ pub enum Lang {
 #[into_params(parameter_in = Query)]
 pub struct ExportParams {
     /// Column headers in Chinese (default) or English.
+    #[param(schema_with = lang_schema)]
     pub lang: Option<Lang>,
+}
+
+/// `zh` or `en`, stated inline (a `$ref` would name a component the
+/// document does not hold).
+fn lang_schema() -> utoipa::openapi::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["zh", "en"])).build()
+}
+
+/// The names of a filter struct's parameters, as the document lists them.
+pub fn param_names<P: utoipa::IntoParams>() -> Vec<String> {
+    P::into_params(|| Some(utoipa::openapi::path::ParameterIn::Query)).into_iter().map(|p| p.name).collect()
+}
+
+/// A filter of the other kind of list (`grade` on an inspections export,
+/// `status` on a hazards one) is refused rather than ignored: an export
+/// must never hold more rows than the filters it was sent say.
+fn refuse_foreign_filters(dataset: Dataset, uri: &Uri) -> Result<(), ApiError> {
+    let (own, other) = match dataset {
+        Dataset::Hazards => (param_names::<HazardParams>(), param_names::<InspectionParams>()),
+        _ => (param_names::<InspectionParams>(), param_names::<HazardParams>()),
+    };
+    let pairs = Query::<Vec<(String, String)>>::try_from_uri(uri).map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    match pairs.0.into_iter().map(|(k, _)| k).find(|k| other.contains(k) && !own.contains(k)) {
+        Some(key) => Err(ApiError::BadRequest(format!("{key}: not a filter of {} exports", dataset.name()))),
+        None => Ok(()),
+    }
 }
 
 fn parse_file(file: &str) -> Option<(Dataset, Format)> {
@@ -54,6 +82,7 @@ fn parse_file(file: &str) -> Option<(Dataset, Format)> {
 }
 
 fn filter_of(dataset: Dataset, uri: &Uri) -> Result<ExportFilter, ApiError> {
+    refuse_foreign_filters(dataset, uri)?;
     let bad = |e: axum::extract::rejection::QueryRejection| ApiError::BadRequest(e.body_text());
     Ok(match dataset {
         Dataset::Hazards => ExportFilter::Hazards(Query::<HazardParams>::try_from_uri(uri).map_err(bad)?.0.parse()?),

@@ -53,7 +53,8 @@ pub async fn inspections(
 }
 
 #[utoipa::path(get, path = "/api/v1/inspections/{id}", tag = "inspections", params(("id" = String, Path)),
-    responses((status = 200, body = InspectionDetail), (status = 401, body = ErrorJson), (status = 404, body = ErrorJson),
+    responses((status = 200, body = InspectionDetail), (status = 400, description = "An id that is not UTF-8 once decoded", body = ErrorJson),
+        (status = 401, body = ErrorJson), (status = 404, body = ErrorJson),
         (status = 429, body = ErrorJson)),
     security(("token" = [])))]
 pub async fn inspection(State(state): State<AppState>, who: Principal, Path(id): Path<String>) -> Result<Json<InspectionDetail>, ApiError> {
@@ -70,7 +71,8 @@ pub async fn hazards(State(state): State<AppState>, who: Principal, Query(p): Qu
 }
 
 #[utoipa::path(get, path = "/api/v1/hazards/{id}", tag = "hazards", params(("id" = String, Path)),
-    responses((status = 200, body = HazardDetail), (status = 401, body = ErrorJson), (status = 404, body = ErrorJson),
+    responses((status = 200, body = HazardDetail), (status = 400, description = "An id that is not UTF-8 once decoded", body = ErrorJson),
+        (status = 401, body = ErrorJson), (status = 404, body = ErrorJson),
         (status = 429, body = ErrorJson)),
     security(("token" = [])))]
 pub async fn hazard(State(state): State<AppState>, who: Principal, Path(id): Path<String>) -> Result<Json<HazardDetail>, ApiError> {
