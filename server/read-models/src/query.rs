@@ -179,7 +179,7 @@ pub fn site_counts(d: Dialect, scope: &Scope, today: Date) -> Sql {
     let mut s = Sql::new(d);
     let ph = s.placeholder(today.to_string());
     s.push(&format!(
-        "SELECT h.site_id, CAST(SUM(h.open) AS BIGINT), CAST(SUM(CASE WHEN {} THEN 1 ELSE 0 END) AS BIGINT) FROM rm_hazards h WHERE ",
+        "SELECT h.site_id, CAST(COUNT(*) AS BIGINT), CAST(SUM(CASE WHEN {} THEN 1 ELSE 0 END) AS BIGINT) FROM rm_hazards h WHERE ",
         overdue_sql("h.state", "h.deadline", &ph)
     ))
     .scope(scope, "h")

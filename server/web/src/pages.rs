@@ -77,7 +77,8 @@ async fn overview_page(state: &AppState, ctx: &Ctx, p: OverviewParams) -> Result
     let t = ctx.t;
     let q = p.parse(Date::today())?;
     let o = reader(state, ctx).overview(&q).await?;
-    let mut areas: Vec<String> = reader(state, ctx).sites().await?.into_iter().map(|s| s.area).collect();
+    // The area picker needs the sites' areas only, not their counts.
+    let mut areas: Vec<String> = state.storage.sites_in(&ctx.session.scope).await?.into_iter().map(|s| s.area).collect();
     areas.sort();
     areas.dedup();
     let by_area: Vec<(String, i64)> = o.inspections_by_area.iter().map(|c| (c.key.clone(), c.count)).collect();
