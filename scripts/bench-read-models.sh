@@ -7,7 +7,7 @@
 #
 #   scripts/bench-read-models.sh                 # both backends, kept district
 #   scripts/bench-read-models.sh --fresh         # generate the district again
-#   scripts/bench-read-models.sh --only sqlite   # or postgres; --no-merge
+#   scripts/bench-read-models.sh --only sqlite   # or postgres; --no-merge, --merge-only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/cache/redline-target}"

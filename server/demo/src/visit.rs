@@ -165,20 +165,7 @@ pub async fn finish(state: &AppState, phone: &Phone, v: &Visit<'_>, mut doc: Ins
     order.sort_by_key(|f| f.at);
     for f in order {
         let photos: Vec<_> = inspection.photos_of(&PhotoOwner::Finding(f.id.clone())).cloned().collect();
-        let header = HazardHeader {
-            site_id: inspection.header.site_id.clone(),
-            site_name: inspection.header.site_name.clone(),
-            inspection_id: v.id.to_string(),
-            finding_id: f.id.clone(),
-            item_id: f.item_id.clone(),
-            description: f.description.clone(),
-            grade: f.grade,
-            location: f.location,
-            deadline: f.deadline,
-            responsible: f.responsible.clone(),
-            found_by: f.by.clone(),
-            found_at: f.at,
-        };
+        let header = HazardHeader::of_finding(&inspection, f);
         hazards.push(HazardDoc::create(&f.id, &header, &photos, who, at + MINUTE)?);
     }
     phone.upload(state, v.id, DocKind::Inspection, doc.automerge(), &[]).await?;

@@ -24,8 +24,19 @@ pub struct Place<'a> {
     pub area: &'a str,
 }
 
-/// The statements removing every row of document `id`.
+/// The statements removing every row of document `id`: one per table on
+/// SQLite (in-process, cheap), one statement for all on PostgreSQL (each
+/// statement there is a round trip inside the commit's transaction).
 pub fn forget(d: Dialect, id: &str) -> Vec<Sql> {
+    if d == Dialect::Postgres {
+        let mut s = Sql::new(d);
+        s.push("WITH ");
+        let ph = s.placeholder(id);
+        let parts: Vec<String> =
+            tables::ALL.iter().enumerate().map(|(n, t)| format!("d{n} AS (DELETE FROM {} WHERE doc_id = {ph})", t.name)).collect();
+        s.push(&parts.join(", ")).push(" SELECT 1");
+        return vec![s];
+    }
     tables::ALL
         .iter()
         .map(|t| {
@@ -49,29 +60,52 @@ fn lon(p: Option<&GeoPoint>) -> Value {
     Value::Real(p.map(|p| p.lon))
 }
 
-/// Rows of one document being collected, each tagged with its place.
+/// Rows of one document being collected per table, each tagged with its
+/// place; [`Rows::finish`] turns them into the forget statements and one
+/// multi-row INSERT per table.
 struct Rows<'a> {
     d: Dialect,
     id: &'a str,
     place: Place<'a>,
-    out: Vec<Sql>,
+    tables: Vec<(&'static Table, Vec<Vec<Value>>)>,
+    /// (user, part) already in the people table for this document.
+    people: std::collections::BTreeSet<(String, String)>,
 }
 
-impl Rows<'_> {
+impl<'a> Rows<'a> {
+    fn new(d: Dialect, id: &'a str, place: Place<'a>) -> Rows<'a> {
+        Rows { d, id, place, tables: vec![], people: Default::default() }
+    }
+
     /// One row of `table`: `doc_id`, then `values` in the table's column
     /// order after it, then `site_id` and `area` when the table has them.
-    fn add(&mut self, table: &Table, values: Vec<Value>) {
+    fn add(&mut self, table: &'static Table, values: Vec<Value>) {
         let mut all = vec![Value::from(self.id)];
         all.extend(values);
         if table.placed {
             all.push(self.place.site_id.into());
             all.push(self.place.area.into());
         }
-        self.out.push(Sql::insert(self.d, table.name, &table.columns(), all));
+        match self.tables.iter_mut().find(|(t, _)| t.name == table.name) {
+            Some((_, rows)) => rows.push(all),
+            None => self.tables.push((table, vec![all])),
+        }
     }
 
+    /// A person may act on a document many times; the people table keeps
+    /// one row per (document, person, part).
     fn person(&mut self, who: &Person, part: &str) {
-        self.add(&tables::PEOPLE, vec![who.user_id.clone().into(), who.name.clone().into(), part.into()]);
+        if self.people.insert((who.user_id.clone(), part.to_string())) {
+            self.add(&tables::PEOPLE, vec![who.user_id.clone().into(), who.name.clone().into(), part.into()]);
+        }
+    }
+
+    fn finish(self) -> Vec<Sql> {
+        let mut out = forget(self.d, self.id);
+        for (table, rows) in self.tables {
+            out.extend(Sql::insert_rows(self.d, table.name, &table.columns(), rows));
+        }
+        out
     }
 
     fn photo(&mut self, key: &str, p: &PhotoRef) {
@@ -114,7 +148,7 @@ pub fn inspection(d: Dialect, i: &Inspection, place: Place<'_>, book: &TemplateB
     let template = book.get(&i.header.template_id, i.header.template_version);
     let summary = template.map(|t| i.summary(t));
     let listing = InspectionListing::of(i, summary.as_ref());
-    let mut rows = Rows { d, id: &i.id, place, out: forget(d, &i.id) };
+    let mut rows = Rows::new(d, &i.id, place);
     let h = &i.header;
     let failed_by = summary.as_ref().map(|s| s.failed_by_importance.clone()).unwrap_or_default();
     let search = format!("{}\n{}", h.site_name, inspection_search_text(i)).to_lowercase();
@@ -212,7 +246,7 @@ pub fn inspection(d: Dialect, i: &Inspection, place: Place<'_>, book: &TemplateB
         rows.photo(key, p);
     }
     rows.conflicts(DocKind::Inspection, &i.conflicts);
-    dedup_people(rows.out)
+    rows.finish()
 }
 
 /// Replaces the rows of a hazard: its status (the domain's fold), its
@@ -221,7 +255,7 @@ pub fn hazard(d: Dialect, h: &Hazard, place: Place<'_>) -> Vec<Sql> {
     let listing = HazardListing::of(h);
     let s = &h.status;
     let hd = &h.header;
-    let mut rows = Rows { d, id: &h.id, place, out: forget(d, &h.id) };
+    let mut rows = Rows::new(d, &h.id, place);
     let search = format!("{}\n{}", hd.site_name, hazard_search_text(h)).to_lowercase();
     let last_at = h.transitions.iter().map(|t| t.at).max().unwrap_or(hd.found_at).max(hd.found_at);
     rows.add(
@@ -278,23 +312,7 @@ pub fn hazard(d: Dialect, h: &Hazard, place: Place<'_>) -> Vec<Sql> {
         rows.photo(key, p);
     }
     rows.conflicts(DocKind::Hazard, &h.conflicts);
-    dedup_people(rows.out)
-}
-
-/// A person may act on a hazard many times; the people table keeps one
-/// row per (document, person, part).
-fn dedup_people(stmts: Vec<Sql>) -> Vec<Sql> {
-    let mut seen = std::collections::BTreeSet::new();
-    stmts
-        .into_iter()
-        .filter(|s| {
-            if !s.text.starts_with(&format!("INSERT INTO {} ", tables::PEOPLE.name)) {
-                return true;
-            }
-            let key = (s.params[1].text().map(str::to_string), s.params[3].text().map(str::to_string));
-            seen.insert(key)
-        })
-        .collect()
+    rows.finish()
 }
 
 /// The statements for a stored document given as automerge bytes (the

@@ -12,7 +12,18 @@ use redline_storage::StorageResult;
 use redline_storage::sql::Sql;
 
 const DAY_MS: i64 = 86_400_000;
+
+/// What the overview says about the hazards open today.
+#[derive(Default)]
+struct OpenCounts {
+    by_grade: Vec<Count>,
+    by_age: Vec<Count>,
+    overdue: i64,
+    listed: i64,
+}
 const WEEK_MS: i64 = 7 * DAY_MS;
+/// Up to this long a period's hazards are few enough to check one by one.
+const SHORT_PERIOD_MS: i64 = 92 * DAY_MS;
 
 /// `[from, until)` of the overview's period in unix ms.
 fn bounds(q: &OverviewQuery) -> (i64, i64) {
@@ -54,6 +65,43 @@ impl Reader<'_> {
         Ok(rows.first().map(|r| Cells::new(r).opt_int()).transpose()?.flatten().unwrap_or(0))
     }
 
+    /// Open hazards by grade and by age, and how many are overdue and
+    /// listed: one pass over the open hazards (the partial index of
+    /// migration 5), grouped by grade and age bucket, folded here.
+    async fn open_hazards(&self, q: &OverviewQuery) -> StorageResult<OpenCounts> {
+        let now = self.today.add_days(1).start_millis();
+        let age = format!(
+            "CASE WHEN h.found_at >= {} THEN '0-7' WHEN h.found_at >= {} THEN '8-30' WHEN h.found_at >= {} THEN '31-90' ELSE '90+' END",
+            now - 8 * DAY_MS,
+            now - 31 * DAY_MS,
+            now - 91 * DAY_MS
+        );
+        let select = format!(
+            "h.grade, {age}, CAST(COUNT(*) AS BIGINT), CAST(SUM(CASE WHEN @overdue THEN 1 ELSE 0 END) AS BIGINT), \
+             CAST(SUM(CASE WHEN h.listed IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT)"
+        );
+        let (today, mut rule) = (self.today.to_string(), String::new());
+        let mut s = self.counted(&select, "rm_hazards h", "h", q, |s| {
+            rule = overdue_sql("h.state", "h.deadline", &s.placeholder(today));
+            s.push(" AND h.open = 1 GROUP BY 1, 2");
+        });
+        // The overdue rule's placeholder is numbered after the scope's.
+        s.text = s.text.replacen("@overdue", &rule, 1);
+        let (mut by_grade, mut by_age) = (std::collections::BTreeMap::new(), std::collections::BTreeMap::new());
+        let mut out = OpenCounts::default();
+        for r in self.storage.query(s).await? {
+            let mut c = Cells::new(&r);
+            let (grade, age, n) = (c.text()?, c.text()?, c.int()?);
+            out.overdue += c.opt_int()?.unwrap_or(0);
+            out.listed += c.opt_int()?.unwrap_or(0);
+            *by_grade.entry(grade).or_insert(0) += n;
+            *by_age.entry(age).or_insert(0) += n;
+        }
+        out.by_grade = by_grade.into_iter().map(|(key, count)| Count { key, count }).collect();
+        out.by_age = by_age.into_iter().map(|(key, count)| Count { key, count }).collect();
+        Ok(out)
+    }
+
     pub async fn overview(&self, q: &OverviewQuery) -> StorageResult<Overview> {
         let (from, until) = bounds(q);
         let in_period = |col: &'static str| {
@@ -69,27 +117,7 @@ impl Reader<'_> {
             in_period("i.started_at")(s);
             s.push(" GROUP BY i.area ORDER BY i.area");
         }));
-        let by_grade = self.counts(self.counted("h.grade, COUNT(*)", "rm_hazards h", "h", q, |s| {
-            s.push(" AND h.open = 1 GROUP BY h.grade ORDER BY h.grade");
-        }));
-        let now = self.today.add_days(1).start_millis();
-        let age = format!(
-            "CASE WHEN h.found_at >= {} THEN '0-7' WHEN h.found_at >= {} THEN '8-30' WHEN h.found_at >= {} THEN '31-90' ELSE '90+' END",
-            now - 8 * DAY_MS,
-            now - 31 * DAY_MS,
-            now - 91 * DAY_MS
-        );
-        let by_age = self.counts(self.counted(&format!("{age}, COUNT(*)"), "rm_hazards h", "h", q, |s| {
-            s.push(" AND h.open = 1 GROUP BY 1 ORDER BY 1");
-        }));
-        let today = self.today.to_string();
-        let overdue = self.one(self.counted("COUNT(*)", "rm_hazards h", "h", q, |s| {
-            let ph = s.placeholder(today);
-            s.push(&format!(" AND h.open = 1 AND {}", overdue_sql("h.state", "h.deadline", &ph)));
-        }));
-        let listed = self.one(self.counted("COUNT(*)", "rm_hazards h", "h", q, |s| {
-            s.push(" AND h.open = 1 AND h.listed IS NOT NULL");
-        }));
+        let open = self.open_hazards(q);
         let look_back = self.counts(self.counted(
             "CASE WHEN t.detail LIKE '%\"relapsed\":true%' THEN 'not_fixed' ELSE 'fixed' END, COUNT(*)",
             "rm_transitions t",
@@ -102,8 +130,14 @@ impl Reader<'_> {
             },
         ));
         let new_on_look_back = self.one(self.counted("COUNT(*)", "rm_hazards h", "h", q, |s| {
-            s.push(" AND h.inspection_id IN (SELECT doc_id FROM rm_inspections WHERE kind = 'look_back')");
             in_period("h.found_at")(s);
+            // Few hazards in a short period: check each one's inspection.
+            // Many in a long one: list the look-back inspections once.
+            if until - from <= SHORT_PERIOD_MS {
+                s.push(" AND EXISTS (SELECT 1 FROM rm_inspections i WHERE i.doc_id = h.inspection_id AND i.kind = 'look_back')");
+            } else {
+                s.push(" AND h.inspection_id IN (SELECT doc_id FROM rm_inspections WHERE kind = 'look_back')");
+            }
         }));
         let monday = monday_of(q.from).start_millis();
         let weekly = |col: &'static str| {
@@ -112,8 +146,8 @@ impl Reader<'_> {
                 s.push(" GROUP BY 1");
             }))
         };
-        let (by_kind, by_area, by_grade, by_age) = (by_kind.await?, by_area.await?, by_grade.await?, by_age.await?);
-        let (overdue, listed, look_back, new_on_look_back) = (overdue.await?, listed.await?, look_back.await?, new_on_look_back.await?);
+        let (by_kind, by_area, open) = (by_kind.await?, by_area.await?, open.await?);
+        let (look_back, new_on_look_back) = (look_back.await?, new_on_look_back.await?);
         let (found, closed) = (weekly("h.found_at").await?, weekly("h.closed_at").await?);
         let sites = self.storage.sites_in(self.scope).await?;
         let mut risk = std::collections::BTreeMap::<String, i64>::new();
@@ -135,10 +169,10 @@ impl Reader<'_> {
             inspections: by_kind.iter().map(|c| c.count).sum(),
             inspections_by_kind: by_kind,
             inspections_by_area: by_area,
-            open_by_grade: by_grade,
-            open_by_age: by_age,
-            overdue,
-            listed,
+            open_by_grade: open.by_grade,
+            open_by_age: open.by_age,
+            overdue: open.overdue,
+            listed: open.listed,
             look_back: LookBackOutcomes {
                 fixed: count_of(&look_back, "fixed"),
                 not_fixed: count_of(&look_back, "not_fixed"),

@@ -96,12 +96,19 @@ fn cell(r: &tokio_postgres::Row, i: usize) -> StorageResult<Value> {
     Ok(v)
 }
 
+/// Runs `stmts` in order in `tx`. Each is prepared once per connection
+/// (cached), then all are sent back to back: tokio-postgres pipelines the
+/// requests polled together on one connection in the order they are first
+/// polled (`try_join_all` polls in order), so they run in order while the
+/// round trips overlap. A failed statement aborts the transaction, and the
+/// first error in order is the one returned.
 async fn run_all(tx: &deadpool_postgres::Transaction<'_>, stmts: &[Sql]) -> StorageResult<()> {
+    let mut prepared = Vec::with_capacity(stmts.len());
     for s in stmts {
-        let stmt = tx.prepare_cached(&s.text).await.db()?;
-        let params = bind(&s.params);
-        tx.execute(&stmt, &refs(&params)).await.db()?;
+        prepared.push((tx.prepare_cached(&s.text).await.db()?, bind(&s.params)));
     }
+    let runs = prepared.iter().map(|(stmt, params)| async move { tx.execute(stmt, &refs(params)).await });
+    futures_util::future::try_join_all(runs).await.db()?;
     Ok(())
 }
 

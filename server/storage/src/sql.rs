@@ -127,6 +127,10 @@ pub type Row = Vec<Value>;
 
 /// A statement under construction: text with numbered placeholders and
 /// the parameters they stand for.
+/// Bound parameters per statement, under SQLite's 32,766 and PostgreSQL's
+/// 65,535.
+pub const MAX_PARAMS: usize = 30_000;
+
 #[derive(Clone, Debug)]
 pub struct Sql {
     dialect: Dialect,
@@ -180,6 +184,31 @@ impl Sql {
         s
     }
 
+    /// `INSERT INTO table (cols) VALUES (...), (...)` for `rows`, in as few
+    /// statements as the backends' bound-parameter limits allow.
+    pub fn insert_rows(dialect: Dialect, table: &str, cols: &[&str], rows: Vec<Vec<Value>>) -> Vec<Sql> {
+        let per = (MAX_PARAMS / cols.len().max(1)).max(1);
+        let mut out = vec![];
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let mut s = Sql::new(dialect);
+            s.push(&format!("INSERT INTO {table} ({}) VALUES ", cols.join(", ")));
+            for (r, row) in rows.by_ref().take(per).enumerate() {
+                debug_assert_eq!(cols.len(), row.len(), "{table}");
+                s.push(if r == 0 { "(" } else { ", (" });
+                for (i, v) in row.into_iter().enumerate() {
+                    if i > 0 {
+                        s.push(", ");
+                    }
+                    s.bind(v);
+                }
+                s.push(")");
+            }
+            out.push(s);
+        }
+        out
+    }
+
     /// The condition "in `scope`" over `{alias}.site_id` and `{alias}.area`.
     pub fn scope(&mut self, scope: &Scope, alias: &str) -> &mut Sql {
         if scope.areas.iter().any(|a| a.is_empty()) {
@@ -227,6 +256,18 @@ mod tests {
         let mut s = Sql::new(Dialect::Sqlite);
         s.push("a = ").bind(1i64);
         assert_eq!(s.text, "a = ?1");
+    }
+
+    #[test]
+    fn many_rows_become_few_statements_under_the_parameter_limit() {
+        let row = |n: i64| vec![Value::from(n), Value::from("x")];
+        let one = Sql::insert_rows(Dialect::Postgres, "t", &["a", "b"], vec![row(1), row(2)]);
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].text, "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)");
+        let per = MAX_PARAMS / 2;
+        let many = Sql::insert_rows(Dialect::Sqlite, "t", &["a", "b"], (0..per as i64 + 1).map(row).collect());
+        assert_eq!(many.iter().map(|s| s.params.len()).collect::<Vec<_>>(), [2 * per, 2]);
+        assert!(Sql::insert_rows(Dialect::Sqlite, "t", &["a"], vec![]).is_empty());
     }
 
     #[test]

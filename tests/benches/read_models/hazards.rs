@@ -101,20 +101,7 @@ pub fn hazard(rng: &mut Rng, now: Millis, i: &Inspection, f: Finding, n: usize) 
     if age < span {
         s = Story::Ordered;
     }
-    let header = HazardHeader {
-        site_id: i.header.site_id.clone(),
-        site_name: i.header.site_name.clone(),
-        inspection_id: i.id.clone(),
-        finding_id: f.id.clone(),
-        item_id: f.item_id.clone(),
-        description: f.description.clone(),
-        grade: f.grade,
-        location: f.location,
-        deadline: f.deadline,
-        responsible: f.responsible.clone(),
-        found_by: f.by.clone(),
-        found_at,
-    };
+    let header = HazardHeader::of_finding(i, &f);
     let major = f.grade == Grade::Major;
     let assistant = i.header.created_by.clone();
     let inspector = person(&format!("insp-{}", n % 10), &format!("检查员{}", n % 10));

@@ -22,12 +22,14 @@ struct Batcher {
 }
 
 impl Batcher {
+    /// Takes the rows of one of derive's `INSERT ... VALUES (...), (...)`.
     fn add(&mut self, s: Sql) {
         let (head, _) = s.text.split_once(" VALUES ").expect("derive writes INSERT ... VALUES");
         let table = head.split_whitespace().nth(2).expect("table").to_string();
-        self.width.insert(table.clone(), s.params.len());
+        let width = head.matches(',').count() + 1;
+        self.width.insert(table.clone(), width);
         let e = self.tables.entry(table).or_insert_with(|| (head.to_string(), vec![]));
-        e.1.push(s.params);
+        e.1.extend(s.params.chunks(width).map(<[Value]>::to_vec));
     }
 
     /// Multi-row statements for everything waiting.

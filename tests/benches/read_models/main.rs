@@ -13,7 +13,7 @@
 //! `scripts/bench-read-models.sh` runs it (release build; PostgreSQL at
 //! 127.0.0.1:5432). The district is generated once per backend and kept
 //! (`/var/tmp/redline-bench/` and schema `bench_district_v1`) unless
-//! `--fresh`; `--only sqlite|postgres`.
+//! `--fresh`; `--only sqlite|postgres`; `--no-merge` or `--merge-only`.
 
 mod hazards;
 mod load;
@@ -67,6 +67,17 @@ async fn wipe(b: Backend) {
     }
 }
 
+/// What autovacuum does soon after a bulk load, done at once: planner
+/// statistics and the visibility map (index-only scans need it). Without
+/// it the first minutes after the load are measured, not the server.
+async fn vacuum_analyze() {
+    let (c, conn) = tokio_postgres::connect(redline_tests::PG_URL, tokio_postgres::NoTls).await.expect("pg");
+    tokio::spawn(conn);
+    for t in redline_read_models::tables::ALL {
+        c.batch_execute(&format!("VACUUM (ANALYZE) {SCHEMA}.{}", t.name)).await.expect("vacuum");
+    }
+}
+
 async fn count(storage: &dyn Storage, table: &str) -> i64 {
     let mut s = redline_storage::sql::Sql::new(storage.dialect());
     s.push(&format!("SELECT CAST(COUNT(*) AS BIGINT) FROM {table}"));
@@ -90,6 +101,9 @@ async fn district(b: Backend, fresh: bool) -> Arc<dyn Storage> {
     let now = redline_domain::time::now_millis();
     let loaded = load::load(storage.as_ref(), 2026, now).await;
     eprintln!("{b:?}: generated {} inspections, {} hazards in {:.0} s", loaded.inspections, loaded.hazards, t.elapsed().as_secs_f64());
+    if b == Backend::Postgres {
+        vacuum_analyze().await;
+    }
     storage
 }
 
@@ -135,9 +149,11 @@ fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     rt.block_on(async {
         println!("load average at start: {}", measure::load());
-        for &b in &backends {
-            let storage = district(b, fresh).await;
-            queries::run(b, storage).await;
+        if !args.iter().any(|a| a == "--merge-only") {
+            for &b in &backends {
+                let storage = district(b, fresh).await;
+                queries::run(b, storage).await;
+            }
         }
         if !args.iter().any(|a| a == "--no-merge") {
             for &b in &backends {

@@ -22,15 +22,17 @@ fn finished(d: &Device, n: usize) {
     for (_, item) in t.items() {
         let v = match &item.answer {
             redline_device::template::AnswerType::Number { min, .. } => AnswerValue::Number(min.unwrap_or(0.0)),
-            _ if ["H23", "H24", "H25"].contains(&item.id.as_str()) => AnswerValue::Fail,
+            // H25 is the one unconditional item that needs no photo to fail.
+            _ if item.id == "H25" => AnswerValue::Fail,
             _ => AnswerValue::Pass,
         };
         d.store.answer(&i.id, &item.id, v, Some(format!("第{n}次核查：{}", item.text.zh))).unwrap();
     }
-    for item in ["H23", "H24", "H25"] {
+    // One finding on the failed item, two more seen on site.
+    for item in [Some("H25"), None, None] {
         let f = NewFinding {
-            item_id: Some(item.into()),
-            description: format!("{item} 不符合：台账缺失，需限期整改"),
+            item_id: item.map(str::to_string),
+            description: format!("{} 不符合：台账缺失，需限期整改", item.unwrap_or("现场")),
             grade: Grade::General,
             location: None,
             deadline: Some(Date::today().add_days(30)),
@@ -49,6 +51,8 @@ async fn server(b: Backend, read_models: bool) -> TestServer {
 /// Seconds to sync one round of new inspections from a fresh device.
 async fn round(s: &TestServer, n: usize) -> f64 {
     let d = s.device("insp-1").await;
+    // Sites and checklists first, as a new phone's first sync brings them.
+    d.sync().await;
     for k in 0..PER_ROUND {
         finished(&d, n * PER_ROUND + k);
     }

@@ -258,20 +258,7 @@ impl Store {
             let mut hazards = vec![];
             for f in inspection.findings.values() {
                 let photos: Vec<PhotoRef> = inspection.photos_of(&PhotoOwner::Finding(f.id.clone())).cloned().collect();
-                let header = HazardHeader {
-                    site_id: inspection.header.site_id.clone(),
-                    site_name: inspection.header.site_name.clone(),
-                    inspection_id: id.to_string(),
-                    finding_id: f.id.clone(),
-                    item_id: f.item_id.clone(),
-                    description: f.description.clone(),
-                    grade: f.grade,
-                    location: f.location,
-                    deadline: f.deadline,
-                    responsible: f.responsible.clone(),
-                    found_by: f.by.clone(),
-                    found_at: f.at,
-                };
+                let header = HazardHeader::of_finding(&inspection, f);
                 // The hazard's id is the finding's: a co-inspector's device
                 // submitting the same inspection registers the same hazard.
                 hazards.push(HazardDoc::create(&f.id, &header, &photos, &self.identity, now)?);

@@ -37,6 +37,28 @@ pub struct HazardHeader {
     pub found_at: Millis,
 }
 
+impl HazardHeader {
+    /// The header of the hazard finding `f` of inspection `i` raises on
+    /// submit. Derived from the finding only, so two co-inspectors' phones
+    /// submitting the same inspection register identical hazards.
+    pub fn of_finding(i: &crate::inspection::Inspection, f: &crate::inspection::Finding) -> HazardHeader {
+        HazardHeader {
+            site_id: i.header.site_id.clone(),
+            site_name: i.header.site_name.clone(),
+            inspection_id: i.id.clone(),
+            finding_id: f.id.clone(),
+            item_id: f.item_id.clone(),
+            description: f.description.clone(),
+            grade: f.grade,
+            location: f.location,
+            deadline: f.deadline,
+            responsible: f.responsible.clone(),
+            found_by: f.by.clone(),
+            found_at: f.at,
+        }
+    }
+}
+
 /// 挂牌督办 levels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
