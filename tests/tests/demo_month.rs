@@ -4,13 +4,25 @@
 //! open co-inspection conflict; a phone that syncs receives all of it.
 
 use redline_admin::seed::seed_if_empty;
+use redline_device::sync::client::{SyncListener, SyncProgress};
 use redline_domain::time::Date;
 use redline_storage::Storage;
 use redline_storage_sqlite::SqliteStorage;
 use redline_tests::{Device, TestServer, fresh_schema, postgres};
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use tokio_util::sync::CancellationToken;
+
+/// A progress bar that remembers every update.
+#[derive(Default)]
+struct Bar(Mutex<Vec<SyncProgress>>);
+
+impl SyncListener for Bar {
+    fn on_progress(&self, progress: &SyncProgress) {
+        self.0.lock().unwrap().push(progress.clone());
+    }
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite() {
@@ -85,10 +97,13 @@ async fn demo_month(storage: Arc<dyn Storage>, dir: Arc<tempfile::TempDir>) {
     let (status, jpeg) = get(&server, li, &format!("/v1/blobs/{}", photo["hash"].as_str().unwrap())).await;
     assert_eq!((status, &jpeg[..2]), (200, &b"\xff\xd8"[..]));
 
-    // The inspector's phone receives the whole month on its first sync.
+    // The inspector's phone receives the whole month on its first sync,
+    // thumbnails included, and its progress bar ends at the sync's totals.
     let zhang = Device::register(server.state.storage.as_ref(), &server.url, "inspector-zhang").await;
-    let report = zhang.sync().await;
+    let bar = Bar::default();
+    let report = zhang.client.sync(&zhang.store, &CancellationToken::new(), Some(&bar)).await.unwrap();
     assert!(report.rejected.is_empty());
+    assert_eq!(bar.0.lock().unwrap().last(), Some(&report.progress), "the last progress update is the whole sync");
     let on_phone = zhang.store.inspections(&Default::default()).unwrap();
     assert_eq!(on_phone.len(), 11);
     assert_eq!(zhang.store.hazards(&Default::default(), Date::today()).unwrap().len(), 8);

@@ -176,7 +176,7 @@ impl SyncClient {
             }
         }
         #[cfg(feature = "photos")]
-        self.download_thumbnails(store, &mut report, cancel).await?;
+        self.download_thumbnails(store, &mut report, cancel, listener).await?;
         Ok(report)
     }
 
@@ -221,9 +221,16 @@ impl SyncClient {
     /// Thumbnails come down with the documents that show them, so list and
     /// detail screens have pictures offline; full photos wait until asked.
     /// A thumbnail not on the server yet (its author has not synced) is
-    /// skipped and fetched on a later sync.
+    /// skipped and fetched on a later sync. Progress is reported after each,
+    /// so a progress bar's last update is the sync's whole traffic.
     #[cfg(feature = "photos")]
-    async fn download_thumbnails(&self, store: &Store, report: &mut SyncReport, cancel: &CancellationToken) -> Result<()> {
+    async fn download_thumbnails(
+        &self,
+        store: &Store,
+        report: &mut SyncReport,
+        cancel: &CancellationToken,
+        listener: Option<&dyn SyncListener>,
+    ) -> Result<()> {
         let (inspections, hazards): (Vec<String>, Vec<String>) = {
             let kinds = store.kinds_of(&report.changed)?;
             let mut i = vec![];
@@ -239,6 +246,9 @@ impl SyncClient {
                 Ok(bytes) => {
                     report.progress.bytes_down += bytes.len() as u64;
                     store.put_downloaded_blob(&hash, &bytes, true)?;
+                    if let Some(l) = listener {
+                        l.on_progress(&report.progress);
+                    }
                 }
                 Err(Error::NotFound(_)) => {}
                 Err(e) => return Err(e),
