@@ -130,6 +130,19 @@ pub async fn seed(storage: &dyn Storage) {
     }
 }
 
+/// A supervisor of another district (`zj/nb`), who must find none of the
+/// scenarios' work: added to `storage`, returns their user id.
+pub async fn far_supervisor(storage: &dyn Storage) -> &'static str {
+    let far = UserRecord {
+        id: "sup-far".into(),
+        name: "远方督查".into(),
+        role: Role::Supervisor,
+        scope: Scope { areas: vec!["zj/nb".into()], sites: vec![] },
+    };
+    storage.put_user(&far).await.expect("user");
+    "sup-far"
+}
+
 /// The scope that sees everything, for reading the whole feed in checks.
 pub fn everywhere() -> Scope {
     Scope { areas: vec![String::new()], sites: vec![] }

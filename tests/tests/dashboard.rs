@@ -9,7 +9,6 @@ use redline_device::hazard::{Action, HazardState};
 use redline_device::inspection::*;
 use redline_device::store::PhotoMeta;
 use redline_device::time::Date;
-use redline_storage::{Scope, UserRecord};
 use redline_tests::web::{Browser, PASSWORD, with_password};
 use redline_tests::{TestServer, on_both_backends, pass_all};
 
@@ -95,13 +94,7 @@ async fn a_supervisor_signs_in_reads_and_orders_a_fix(server: TestServer) {
     assert!(to.contains("refused="), "{to}");
 
     // Another district's supervisor finds none of it.
-    let far = UserRecord {
-        id: "sup-far".into(),
-        name: "远方".into(),
-        role: redline_device::people::Role::Supervisor,
-        scope: Scope { areas: vec!["zj/nb".into()], sites: vec![] },
-    };
-    server.state.storage.put_user(&far).await.unwrap();
+    redline_tests::far_supervisor(server.state.storage.as_ref()).await;
     with_password(&server, "sup-far").await;
     let mut other = Browser::new(&server);
     other.sign_in("sup-far", PASSWORD).await;

@@ -9,28 +9,38 @@
 
 use redline_device::doc::InspectionDoc;
 use redline_device::inspection::*;
-use redline_storage::{Scope, UserRecord};
 use redline_tests::web::{Browser, hidden_values, with_password};
-use redline_tests::{TestServer, error_body, on_both_backends, pass_all};
+use redline_tests::{Device, TestServer, error_body, on_both_backends, pass_all};
 
 on_both_backends!(a_supervisor_settles_a_conflict_that_reaches_the_phones);
 on_both_backends!(settling_a_submitted_inspections_conflict_is_an_amendment);
 
-async fn a_supervisor_settles_a_conflict_that_reaches_the_phones(server: TestServer) {
+/// Co-inspectors insp-1 (a) and insp-2 (b) on one inspection, offline:
+/// each answers H20 differently (a's value and note, then b's), then both
+/// sync until each holds the other's change. Returns (a, b, inspection id).
+async fn co_inspected(
+    server: &TestServer,
+    (a_value, a_note): (AnswerValue, Option<&str>),
+    (b_value, b_note): (AnswerValue, Option<&str>),
+) -> (Device, Device, String) {
     let a = server.device("insp-1").await;
     let b = server.device("insp-2").await;
     a.sync().await;
     b.sync().await;
-    // Co-inspectors, offline: both answer H20, differently.
     let started = a.store.start_inspection("site-a1", InspectionKind::Enforcement, "hazardous_chemicals").unwrap();
     let id = started.id.clone();
     b.store.join_inspection(&id, &started.header).unwrap();
     pass_all(&a.store, &id, &["H20"]);
-    a.store.answer(&id, "H20", AnswerValue::Fail, Some("氧化剂与可燃物同库".into())).unwrap();
-    b.store.answer(&id, "H20", AnswerValue::Pass, None).unwrap();
+    a.store.answer(&id, "H20", a_value, a_note.map(str::to_string)).unwrap();
+    b.store.answer(&id, "H20", b_value, b_note.map(str::to_string)).unwrap();
     a.sync().await;
     b.sync().await;
     a.sync().await;
+    (a, b, id)
+}
+
+async fn a_supervisor_settles_a_conflict_that_reaches_the_phones(server: TestServer) {
+    let (a, b, id) = co_inspected(&server, (AnswerValue::Fail, Some("氧化剂与可燃物同库")), (AnswerValue::Pass, None)).await;
     let stored = server.doc(&id).await.unwrap();
     let merged = InspectionDoc::read_from(&id, &stored).unwrap();
     assert_eq!(merged.conflicts.len(), 1, "{:?}", merged.conflicts);
@@ -77,13 +87,7 @@ async fn a_supervisor_settles_a_conflict_that_reaches_the_phones(server: TestSer
     assert!(refused.is_empty(), "nothing quarantined: {refused:?}");
 
     // Out of scope looks exactly like missing; unknown paths are the same page.
-    let far = UserRecord {
-        id: "sup-far".into(),
-        name: "远方".into(),
-        role: redline_device::people::Role::Supervisor,
-        scope: Scope { areas: vec!["zj/nb".into()], sites: vec![] },
-    };
-    server.state.storage.put_user(&far).await.unwrap();
+    redline_tests::far_supervisor(server.state.storage.as_ref()).await;
     with_password(&server, "sup-far").await;
     let other = Browser::signed_in(&server, "sup-far").await;
     let hidden = other.get(&format!("/inspections/{id}")).await;
@@ -98,19 +102,7 @@ async fn a_supervisor_settles_a_conflict_that_reaches_the_phones(server: TestSer
 /// After submit, choosing the value that is not shown changes the record:
 /// the domain records it as an amendment, which the merge's rules accept.
 async fn settling_a_submitted_inspections_conflict_is_an_amendment(server: TestServer) {
-    let a = server.device("insp-1").await;
-    let b = server.device("insp-2").await;
-    a.sync().await;
-    b.sync().await;
-    let started = a.store.start_inspection("site-a1", InspectionKind::Enforcement, "hazardous_chemicals").unwrap();
-    let id = started.id.clone();
-    b.store.join_inspection(&id, &started.header).unwrap();
-    pass_all(&a.store, &id, &["H20"]);
-    a.store.answer(&id, "H20", AnswerValue::Pass, None).unwrap();
-    b.store.answer(&id, "H20", AnswerValue::NotApplicable, Some("无氧化剂".into())).unwrap();
-    a.sync().await;
-    b.sync().await;
-    a.sync().await;
+    let (a, b, id) = co_inspected(&server, (AnswerValue::Pass, None), (AnswerValue::NotApplicable, Some("无氧化剂"))).await;
     a.store.submit(&id).unwrap();
     a.sync().await;
     let shown = a.store.inspection(&id).unwrap().answers["H20"].clone();

@@ -12,7 +12,7 @@ use redline_device::store::PhotoMeta;
 use redline_device::time::Date;
 use redline_read_models::Reader;
 use redline_read_models::filter::HazardParams;
-use redline_storage::{Scope, UserRecord};
+use redline_storage::Scope;
 use redline_tests::{TestServer, on_both_backends, pass_all};
 use serde_json::Value;
 
@@ -210,13 +210,7 @@ async fn supervisors_read_what_phones_sent(server: TestServer) {
 
 async fn out_of_scope_looks_missing(server: TestServer) {
     let (inspection, hazard, _) = inspected(&server).await;
-    let far = UserRecord {
-        id: "sup-far".into(),
-        name: "远方督查".into(),
-        role: redline_device::people::Role::Supervisor,
-        scope: Scope { areas: vec!["zj/nb".into()], sites: vec![] },
-    };
-    server.state.storage.put_user(&far).await.unwrap();
+    redline_tests::far_supervisor(server.state.storage.as_ref()).await;
     for user in ["sup-far", "asst-b"] {
         let api = Api::for_user(&server, user).await;
         assert!(ids(&api.json("/api/v1/inspections").await).is_empty(), "{user}");
