@@ -17,7 +17,6 @@ use redline_device::hazard::{Action, HazardState};
 use redline_device::inspection::*;
 use redline_device::store::PhotoMeta;
 use redline_device::time::Date;
-use redline_storage::{Scope, UserRecord};
 use redline_tests::{Backend, TestServer, pass_all};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -90,10 +89,16 @@ async fn sign_in(c: &Client, base: &str, user: &str) {
     c.find(Locator::Css("input[name=user]")).await.unwrap().send_keys(user).await.unwrap();
     c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(PASSWORD).await.unwrap();
     c.find(Locator::Id("sign-in")).await.unwrap().click().await.unwrap();
+    // The click returns before the browser has followed the sign-in's
+    // redirect; a page asked for meanwhile can be overtaken by it. Signed
+    // in is when a page with the sign-out form has loaded.
+    c.wait().for_element(Locator::Css("form[action='/logout']")).await.unwrap_or_else(|e| panic!("{user} signs in: {e}"));
 }
 
+/// The text of the element `css` names, waiting for it to be there: a
+/// click returns before the page it leads to has loaded.
 async fn text_of(c: &Client, css: &str) -> String {
-    c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.unwrap()
+    c.wait().for_element(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).text().await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -120,13 +125,7 @@ async fn a_supervisor_works_in_the_browser() {
     phone.sync().await;
     let storage = server.state.storage.as_ref();
     redline_admin::sessions::set_password(storage, "sup-1", PASSWORD).await.unwrap();
-    let far = UserRecord {
-        id: "sup-far".into(),
-        name: "远方".into(),
-        role: redline_device::people::Role::Supervisor,
-        scope: Scope { areas: vec!["zj/nb".into()], sites: vec![] },
-    };
-    storage.put_user(&far).await.unwrap();
+    redline_tests::far_supervisor(storage).await;
     redline_admin::sessions::set_password(storage, "sup-far", PASSWORD).await.unwrap();
 
     let c = browser(&driver).await;
@@ -141,8 +140,10 @@ async fn a_supervisor_works_in_the_browser() {
     assert!(text_of(&c, "#answers tr.failed").await.contains("电工证过期"), "the failure is highlighted");
     assert!(text_of(&c, "#findings").await.contains("特种作业人员无证上岗"));
     shot(&c, "inspection").await;
+    let mut full = c.current_url().await.unwrap();
+    full.set_path(&format!("/photos/{}", photo.hash));
     c.find(Locator::Css(".photos a")).await.expect("a photo").click().await.unwrap();
-    assert!(c.current_url().await.unwrap().path().ends_with(&photo.hash), "full size on click");
+    c.wait().for_url(&full).await.expect("full size on click");
 
     c.goto(&format!("{base}/hazards/{hazard}")).await.unwrap();
     shot(&c, "hazard").await;
