@@ -10,7 +10,7 @@ use redline_api::merge::apply_upload;
 use redline_api::state::AppState;
 use redline_domain::doc::DocKind;
 use redline_domain::people::Identity;
-use redline_domain::sync::wire::{DocUpload, UploadStatus, heads_to_hex};
+use redline_domain::sync::wire::{DocUpload, UploadStatus};
 use redline_storage::Principal;
 
 pub struct Phone {
@@ -46,8 +46,7 @@ impl Phone {
         doc: &mut AutoCommit,
         before: &[ChangeHash],
     ) -> Result<(), DemoError> {
-        let changes: Vec<u8> = doc.get_changes(before).iter().flat_map(|c| c.raw_bytes().to_vec()).collect();
-        let up = DocUpload { doc_id: id.to_string(), kind: kind.as_str().into(), changes, heads: heads_to_hex(&doc.get_heads()) };
+        let up = DocUpload::since(id, kind, doc, before);
         let result = apply_upload(state, &self.principal, &up).await.map_err(|e| DemoError::Server(e.to_string()))?;
         match result.status {
             UploadStatus::Accepted => Ok(()),

@@ -16,7 +16,7 @@ use redline_api::state::AppState;
 use redline_domain::doc::{DocKind, HazardDoc};
 use redline_domain::hazard::{Action, ListingLevel};
 use redline_domain::people::Identity;
-use redline_domain::sync::wire::{DocUpload, UploadStatus, heads_to_hex};
+use redline_domain::sync::wire::{DocUpload, UploadStatus};
 use redline_domain::time::{Date, now_millis};
 
 #[derive(Debug, serde::Deserialize)]
@@ -103,8 +103,7 @@ where
             Ok(doc) => doc,
             Err(refused) => return Ok(Err(refused)),
         };
-        let changes: Vec<u8> = doc.get_changes(&before).iter().flat_map(|c| c.raw_bytes().to_vec()).collect();
-        Ok(Ok(DocUpload { doc_id: id_owned, kind: kind.as_str().into(), changes, heads: heads_to_hex(&doc.get_heads()) }))
+        Ok(Ok(DocUpload::since(&id_owned, kind, &mut doc, &before)))
     })
     .await
     .map_err(|e| WebError::Internal(e.to_string()))??;

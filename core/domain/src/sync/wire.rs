@@ -38,6 +38,16 @@ pub struct DocUpload {
     pub heads: Vec<String>,
 }
 
+impl DocUpload {
+    /// The upload of what `doc` gained since `before` (all of it for a
+    /// document the server does not hold yet: `before` empty), as a device
+    /// that made those changes sends it.
+    pub fn since(doc_id: &str, kind: crate::doc::DocKind, doc: &mut automerge::AutoCommit, before: &[automerge::ChangeHash]) -> DocUpload {
+        let changes = doc.get_changes(before).iter().flat_map(|c| c.raw_bytes().to_vec()).collect();
+        DocUpload { doc_id: doc_id.to_string(), kind: kind.as_str().into(), changes, heads: heads_to_hex(&doc.get_heads()) }
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SyncResponse {
     pub protocol: u32,
