@@ -11,6 +11,7 @@
 //! - [`editing`]: its edits: answers, findings, photos, submit, hazards;
 //! - [`photos`]: camera capture (async), evidence, the photo cache, fonts;
 //! - [`sync`]: `SyncSession` (async sync, full photos), the quarantine;
+//! - [`tasks`]: plan tasks (today, overdue, upcoming, done), start from one;
 //! - [`runtime`]: the one tokio runtime the async calls run on, and the
 //!   `CancellationToken` apps pass to them;
 //! - [`records`]: the records and enums that cross the boundary;
@@ -29,6 +30,7 @@ pub mod records;
 pub mod runtime;
 pub mod store;
 pub mod sync;
+pub mod tasks;
 
 pub use errors::RedlineError;
 pub use store::RedlineStore;

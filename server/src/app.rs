@@ -35,6 +35,7 @@ pub async fn state(config: &Config) -> anyhow_like::Result<AppState> {
         doc_locks: Default::default(),
         in_flight: Default::default(),
         read_models: Default::default(),
+        clock: Default::default(),
     })
 }
 

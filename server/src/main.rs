@@ -30,8 +30,8 @@ async fn run(cli: Cli) -> Result<()> {
                     let today = redline_domain::time::Date::today();
                     let month = redline_demo::seed_month(&state, &tokens, today).await.map_err(|e| e.to_string())?;
                     println!(
-                        "Seeded a month of demo work: {} inspections, {} hazards, {} open conflict",
-                        month.inspections, month.hazards, month.conflicts
+                        "Seeded a month of demo work: {} inspections, {} hazards, {} open conflict, {} inspection plans",
+                        month.inspections, month.hazards, month.conflicts, month.plans
                     );
                     for user in redline_admin::seed::DEMO_LOGINS {
                         redline_admin::sessions::set_password(state.storage.as_ref(), user, redline_admin::seed::DEMO_PASSWORD)

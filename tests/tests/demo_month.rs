@@ -4,6 +4,7 @@
 //! open co-inspection conflict; a phone that syncs receives all of it.
 
 use redline_admin::seed::seed_if_empty;
+use redline_device::store::TaskView;
 use redline_device::sync::client::{SyncListener, SyncProgress};
 use redline_domain::time::Date;
 use redline_storage::Storage;
@@ -52,7 +53,7 @@ async fn demo_month(storage: Arc<dyn Storage>, dir: Arc<tempfile::TempDir>) {
     let tokens = seed_if_empty(storage.as_ref()).await.unwrap();
     let server = TestServer::serve(storage, dir).await;
     let month = redline_demo::seed_month(&server.state, &tokens, Date::today()).await.expect("the demo month is accepted");
-    assert_eq!((month.inspections, month.hazards, month.conflicts), (11, 8, 1));
+    assert_eq!((month.inspections, month.hazards, month.conflicts, month.plans), (11, 8, 1, 3));
     let li = &tokens.iter().find(|t| t.user_id == "supervisor-li").unwrap().token;
 
     let inspections = json(&server, li, "/api/v1/inspections?limit=50").await;
@@ -107,5 +108,20 @@ async fn demo_month(storage: Arc<dyn Storage>, dir: Arc<tempfile::TempDir>) {
     let on_phone = zhang.store.inspections(&Default::default()).unwrap();
     assert_eq!(on_phone.len(), 11);
     assert_eq!(zhang.store.hazards(&Default::default(), Date::today()).unwrap().len(), 8);
+
+    // The plans reach their people: the inspector's monthly patrol of the
+    // two chemical stores (this month due, the last two missed), and each
+    // assistant's own fireworks retail point for the festival campaign, and
+    // the look-back where a hazard was closed (Wang's community).
+    let today = Date::today();
+    let patrol = zhang.store.tasks(TaskView::Today, today).unwrap();
+    assert_eq!(patrol.iter().map(|t| t.site_id.as_str()).collect::<BTreeSet<_>>(), BTreeSet::from(["nh-chem-01", "nh-chem-02"]));
+    assert_eq!(zhang.store.tasks(TaskView::Overdue, today).unwrap().len(), 4);
+    for (user, sites) in [("assistant-wang", vec!["nh-chem-01", "nh-fw-02"]), ("assistant-chen", vec!["nh-fw-01"])] {
+        let phone = Device::register(server.state.storage.as_ref(), &server.url, user).await;
+        phone.sync().await;
+        let tasks = phone.store.tasks(TaskView::Today, today).unwrap();
+        assert_eq!(tasks.iter().map(|t| t.site_id.as_str()).collect::<BTreeSet<_>>(), sites.into_iter().collect(), "{user}");
+    }
     server.stop().await;
 }

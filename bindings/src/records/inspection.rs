@@ -65,6 +65,9 @@ pub struct InspectionHeader {
     pub created_by: Person,
     /// When, in milliseconds since the Unix epoch.
     pub started_at: i64,
+    /// The plan task it was started from, if any.
+    #[uniffi(default = None)]
+    pub task_id: Option<String>,
 }
 
 impl From<core::InspectionHeader> for InspectionHeader {
@@ -77,6 +80,7 @@ impl From<core::InspectionHeader> for InspectionHeader {
             template_version: h.template_version,
             created_by: h.created_by.into(),
             started_at: h.started_at,
+            task_id: h.task_id,
         }
     }
 }
@@ -91,6 +95,7 @@ impl From<InspectionHeader> for core::InspectionHeader {
             template_version: h.template_version,
             created_by: h.created_by.into(),
             started_at: h.started_at,
+            task_id: h.task_id,
         }
     }
 }

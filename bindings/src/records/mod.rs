@@ -15,7 +15,8 @@
 //! - [`hazard`]: a hazard, its lifecycle actions and history;
 //! - [`photos`]: photo metadata, capture options and references;
 //! - [`lists`]: queries and rows of the list screens, change notices;
-//! - [`sync`]: sync progress and results, the quarantine.
+//! - [`sync`]: sync progress and results, the quarantine;
+//! - [`tasks`]: plan tasks for the task screens.
 
 pub mod checklist;
 pub mod hazard;
@@ -25,6 +26,7 @@ pub mod lists;
 pub mod photos;
 pub mod reference;
 pub mod sync;
+pub mod tasks;
 
 use crate::errors::{FfiResult, RedlineError};
 use redline_device::time::Date;

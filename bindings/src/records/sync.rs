@@ -77,6 +77,8 @@ pub struct SyncResult {
     /// what came down: refresh the screens that show them. Observers have
     /// been told as well.
     pub changed: Vec<String>,
+    /// A new task list came down: refresh the task screens.
+    pub tasks_updated: bool,
 }
 
 impl From<core::SyncReport> for SyncResult {
@@ -92,6 +94,7 @@ impl From<core::SyncReport> for SyncResult {
             accepted: r.accepted,
             rejected: r.rejected.into_iter().map(|(doc_id, reason)| RejectedUpload { doc_id, reason }).collect(),
             changed: r.changed,
+            tasks_updated: r.tasks_updated,
         }
     }
 }

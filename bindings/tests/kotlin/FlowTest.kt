@@ -293,6 +293,7 @@ fun main() {
 
     store.close()
     syncTests(dir)
+    taskTests(dir)
     println("$passed passed, $failed failed")
     if (failed > 0) exitProcess(1)
 }

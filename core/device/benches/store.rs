@@ -241,6 +241,7 @@ fn list_screen(root: &Path) {
 fn document_size() {
     let t = sixty_item_template();
     let header = InspectionHeader {
+        task_id: None,
         site_id: "s1".into(),
         site_name: "基准化工仓库".into(),
         kind: InspectionKind::RoutinePatrol,

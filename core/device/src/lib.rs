@@ -11,7 +11,7 @@
 //! re-exported from `redline-domain`, so an app-facing crate needs only
 //! this one.
 
-pub use redline_domain::{blob, code, doc, hazard, inspection, listing, people, site, template, time};
+pub use redline_domain::{blob, code, doc, hazard, inspection, listing, people, plan, site, template, time};
 
 pub mod error;
 pub mod store;

@@ -50,6 +50,7 @@ fn day0() -> Date {
 
 fn header(created_by: &Identity) -> InspectionHeader {
     InspectionHeader {
+        task_id: None,
         site_id: "site-1".into(),
         site_name: "西湖化工仓库".into(),
         kind: InspectionKind::SpecialCampaign,

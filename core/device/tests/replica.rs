@@ -27,6 +27,7 @@ fn a_document_split_across_pages_appears_once_complete() {
     let author = identity("insp-1", Role::Inspector);
     let t = store.template("hazardous_chemicals", None).unwrap();
     let header = InspectionHeader {
+        task_id: None,
         site_id: "site-1".into(),
         site_name: "西湖化工仓库".into(),
         kind: InspectionKind::RoutinePatrol,
@@ -51,7 +52,7 @@ fn a_document_split_across_pages_appears_once_complete() {
     // lacks, so it is not kept and the device asks for a fresh snapshot.
     store.apply_sync_response(&[], &page(&id, changes[2].clone(), "c3")).unwrap();
     assert!(store.inspections(&InspectionQuery::default()).unwrap().is_empty());
-    assert_eq!(store.sync_position().unwrap().0, "", "next sync starts from snapshots");
+    assert_eq!(store.sync_position().unwrap().cursor, "", "next sync starts from snapshots");
     // Page 2 twice (duplicated), then the snapshot the server answers with.
     store.apply_sync_response(&[], &page(&id, changes[1].clone(), "c2")).unwrap();
     store.apply_sync_response(&[], &page(&id, changes[1].clone(), "c2")).unwrap();
@@ -61,7 +62,7 @@ fn a_document_split_across_pages_appears_once_complete() {
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].failed, 1);
     assert_eq!(store.inspection(&id).unwrap(), doc.read().unwrap());
-    assert_eq!(store.sync_position().unwrap().0, "s1");
+    assert_eq!(store.sync_position().unwrap().cursor, "s1");
     // Nothing the server sent is queued for upload.
     assert!(store.pending_uploads(10).unwrap().is_empty());
 }

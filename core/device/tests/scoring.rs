@@ -123,6 +123,7 @@ fn inspection(t: &Template) -> Inspection {
     Inspection {
         id: "i-1".into(),
         header: InspectionHeader {
+            task_id: None,
             site_id: "site-1".into(),
             site_name: "西湖化工仓库".into(),
             kind: InspectionKind::RoutinePatrol,

@@ -8,6 +8,8 @@
 //!   [`doc::DocKind`] of every document;
 //! - [`listing`]: the fields every list shows (outcome, overdue, major,
 //!   open), derived once so phone and dashboard agree;
+//! - [`plan`]: inspection plans, the tasks they expand into and whether
+//!   each is done, due or missed;
 //! - [`sync`]: the wire types, the checks on uploaded bytes and the rules a
 //!   change set must satisfy;
 //! - [`blob`]: content hashes ([`blob::BlobHash`]) and the durable
@@ -21,6 +23,7 @@ pub mod hazard;
 pub mod inspection;
 pub mod listing;
 pub mod people;
+pub mod plan;
 pub mod site;
 pub mod sync;
 pub mod template;

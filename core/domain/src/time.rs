@@ -69,6 +69,12 @@ impl Date {
     pub fn ymd(self) -> (i64, u32, u32) {
         civil_from_days(self.days)
     }
+
+    /// The last day of this date's month.
+    pub fn month_end(self) -> Date {
+        let (y, m, _) = self.ymd();
+        Date { days: days_from_civil(y, m, days_in_month(y, m)) }
+    }
 }
 
 impl fmt::Display for Date {
@@ -146,6 +152,8 @@ mod tests {
         }
         assert!(Date::parse("2024-02-28").unwrap() < Date::parse("2024-02-29").unwrap());
         assert_eq!(Date::parse("2024-02-28").unwrap().add_days(2).to_string(), "2024-03-01");
+        assert_eq!(Date::parse("2024-02-10").unwrap().month_end().to_string(), "2024-02-29");
+        assert_eq!(Date::parse("2026-12-31").unwrap().month_end().to_string(), "2026-12-31");
     }
 
     #[test]

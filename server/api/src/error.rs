@@ -93,6 +93,18 @@ impl From<PublishError> for ApiError {
     }
 }
 
+impl From<redline_plans::PlanError> for ApiError {
+    fn from(e: redline_plans::PlanError) -> Self {
+        use redline_plans::PlanError;
+        match e {
+            PlanError::Invalid(m) => ApiError::BadRequest(m),
+            PlanError::NotFound => ApiError::NotFound,
+            e @ PlanError::NotAllowed => ApiError::Forbidden(e.to_string()),
+            PlanError::Storage(e) => e.into(),
+        }
+    }
+}
+
 /// An error and every source under it, for the log.
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();

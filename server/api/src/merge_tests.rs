@@ -27,6 +27,7 @@ fn identity(p: &Principal) -> Identity {
 /// A new inspection made by `who`'s device, as the bytes it would upload.
 fn new_inspection(who: &Principal, kind: InspectionKind) -> InspectionDoc {
     let header = InspectionHeader {
+        task_id: None,
         site_id: "site-1".into(),
         site_name: "化工仓库".into(),
         kind,

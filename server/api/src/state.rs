@@ -21,6 +21,27 @@ pub struct AppState {
     pub in_flight: Arc<InFlight>,
     /// Whether commits write read-model rows, and the checklists scoring them.
     pub read_models: Arc<ReadModels>,
+    /// What day it is for due dates and overdue lists.
+    pub clock: Arc<Clock>,
+}
+
+/// The day in China, as every "overdue", "missed" and task list asks it.
+/// Tests move it forward to see a deadline pass; a server runs on the
+/// system's.
+#[derive(Default)]
+pub struct Clock {
+    ahead_days: std::sync::atomic::AtomicI64,
+}
+
+impl Clock {
+    pub fn today(&self) -> redline_domain::time::Date {
+        redline_domain::time::Date::today().add_days(self.ahead_days.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// Moves "today" `days` further ahead of the system's date.
+    pub fn advance_days(&self, days: i64) {
+        self.ahead_days.fetch_add(days, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// The read models' switch (on unless a benchmark measures without them)

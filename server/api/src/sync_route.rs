@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::header;
 use axum::response::IntoResponse;
-use redline_domain::sync::wire::{self, Colleague, PROTOCOL_VERSION, ReferenceData, SyncRequest, SyncResponse};
+use redline_domain::sync::wire::{self, Colleague, PROTOCOL_VERSION, ReferenceData, SyncRequest, SyncResponse, TaskList};
 use redline_storage::Principal;
 
 pub async fn sync(
@@ -52,6 +52,19 @@ pub async fn sync(
     } else {
         None
     };
-    let resp = SyncResponse { protocol: PROTOCOL_VERSION, results, docs: page.docs, cursor: page.cursor, more: page.more, reference };
+    let tasks = task_list(&state, &who, &req.tasks_version).await?;
+    let resp =
+        SyncResponse { protocol: PROTOCOL_VERSION, results, docs: page.docs, cursor: page.cursor, more: page.more, reference, tasks };
     Ok(([(header::CONTENT_TYPE, wire::CONTENT_TYPE)], wire::encode(&resp)))
+}
+
+/// The caller's task list, when the version it holds is not today's.
+async fn task_list(state: &AppState, who: &Principal, held: &str) -> Result<Option<TaskList>, ApiError> {
+    let today = state.clock.today();
+    let version = redline_plans::device::version(state.storage.as_ref(), who, today).await?;
+    if version == held {
+        return Ok(None);
+    }
+    let tasks = redline_plans::device::tasks_for(state.storage.as_ref(), who, today).await?;
+    Ok(Some(TaskList { version, tasks }))
 }

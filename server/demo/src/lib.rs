@@ -4,11 +4,13 @@
 //! each demo user's own actor, uploaded through the server's normal merge
 //! (scope, rules, blobs, read models), so the dashboard shows exactly what
 //! phones would have sent. Photos are fixtures made by the phone's capture
-//! pipeline (`photos/`), because the server carries no image stack.
+//! pipeline (`photos/`), because the server carries no image stack. The
+//! supervisor's inspection plans are written as the dashboard writes them.
 
 pub mod month;
 pub mod phones;
 pub mod photos;
+pub mod plans;
 pub mod visit;
 
 use automerge::AutoCommit;
@@ -42,6 +44,7 @@ pub struct Month {
     pub inspections: usize,
     pub hazards: usize,
     pub conflicts: usize,
+    pub plans: usize,
 }
 
 /// Seeds the month ending `today` into a server just seeded with
@@ -54,7 +57,9 @@ pub async fn seed_month(state: &AppState, tokens: &[DeviceToken], today: Date) -
         li: Phone::of(state, tokens, "supervisor-li").await?,
     };
     let sites = state.storage.sites_in(&redline_storage::Scope { areas: vec![String::new()], sites: vec![] }).await?;
-    month::play(state, &cast, &sites, today).await
+    let mut month = month::play(state, &cast, &sites, today).await?;
+    month.plans = plans::seed_plans(state, today).await?;
+    Ok(month)
 }
 
 /// One lifecycle step on hazard `id` by `phone`, as the phone makes it

@@ -88,6 +88,7 @@ fn visible<'t>(t: &'t Template, doc: &InspectionDoc) -> Result<(Vec<&'t Checklis
 pub async fn fill(state: &AppState, phone: &Phone, v: &Visit<'_>) -> Result<InspectionDoc, DemoError> {
     let who = &phone.identity;
     let header = InspectionHeader {
+        task_id: None,
         site_id: v.site.id.clone(),
         site_name: v.site.name.clone(),
         kind: v.kind,

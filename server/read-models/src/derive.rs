@@ -186,6 +186,21 @@ pub fn inspection(d: Dialect, i: &Inspection, place: Place<'_>, book: &TemplateB
             search.into(),
         ],
     );
+    if let Some(task_id) = &h.task_id {
+        let submitted = listing.status == redline_domain::inspection::InspectionStatus::Submitted;
+        let done_at = i.finished_at.filter(|_| submitted);
+        rows.add(
+            &tables::TASK_WORK,
+            vec![
+                task_id.clone().into(),
+                listing.status.as_str().into(),
+                Value::Int(done_at),
+                Value::Text(done_at.map(|t| redline_domain::time::Date::in_china(t).to_string())),
+                h.created_by.user_id.clone().into(),
+                h.created_by.name.clone().into(),
+            ],
+        );
+    }
     rows.person(&h.created_by, "creator");
     for p in i.inspectors.iter().filter(|p| p.user_id != h.created_by.user_id) {
         rows.person(p, "inspector");

@@ -137,4 +137,10 @@ pub const TRANSITIONS: Table = Table {
 /// `finder`, `transition`): the inspector filter and the people list.
 pub const PEOPLE: Table = Table { name: "rm_people", cols: &["user_id", "name", "part"], placed: true };
 
-pub const ALL: &[&Table] = &[&INSPECTIONS, &ANSWERS, &FINDINGS, &SIGNATURES, &PHOTOS, &CONFLICTS, &HAZARDS, &TRANSITIONS, &PEOPLE];
+/// The inspections started from a plan's task (migration 6): the first
+/// submitted one does the task (`redline_domain::plan`).
+pub const TASK_WORK: Table =
+    Table { name: "rm_task_work", cols: &["task_id", "status", "finished_at", "done_day", "created_by", "created_by_name"], placed: true };
+
+pub const ALL: &[&Table] =
+    &[&INSPECTIONS, &ANSWERS, &FINDINGS, &SIGNATURES, &PHOTOS, &CONFLICTS, &HAZARDS, &TRANSITIONS, &PEOPLE, &TASK_WORK];

@@ -30,6 +30,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_read_models.sql"),
     include_str!("../migrations/0004_web_sessions.sql"),
     include_str!("../migrations/0005_read_model_indexes.sql"),
+    include_str!("../migrations/0006_plans.sql"),
 ];
 
 pub struct PgStorage {

@@ -33,7 +33,7 @@ impl Lang {
     }
 }
 
-/// (key, 中文, English)
+/// (key, 中文, English); the plans pages' are in `i18n_plans`.
 pub const TEXTS: &[(&str, &str, &str)] = &[
     ("app", "红线 安全生产检查", "Redline safety inspections"),
     ("nav.overview", "总览", "Overview"),
@@ -322,9 +322,14 @@ pub struct Texts {
     pub lang: Lang,
 }
 
+/// Every (key, 中文, English) of the dashboard.
+pub fn all_texts() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
+    TEXTS.iter().chain(crate::i18n_plans::PLAN_TEXTS)
+}
+
 impl Texts {
     pub fn s(&self, key: &str) -> &'static str {
-        match TEXTS.iter().find(|(k, _, _)| *k == key) {
+        match all_texts().find(|(k, _, _)| *k == key) {
             Some((_, zh, en)) => match self.lang {
                 Lang::Zh => zh,
                 Lang::En => en,
@@ -340,7 +345,7 @@ impl Texts {
     /// code itself when it has none.
     pub fn code(&self, prefix: &str, code: &str) -> String {
         let key = format!("{prefix}.{code}");
-        if TEXTS.iter().any(|(k, _, _)| *k == key) { self.s(&key).to_string() } else { code.to_string() }
+        if all_texts().any(|(k, _, _)| *k == key) { self.s(&key).to_string() } else { code.to_string() }
     }
 }
 

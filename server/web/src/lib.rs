@@ -1,12 +1,13 @@
 //! The supervisors' dashboard, served by the server binary beside the API:
 //! sign-in with passwords and sessions kept in the database, then the
 //! overview, lists, inspections (with their conflicts to settle), hazards
-//! (with the supervisor's actions) and sites, the admin pages (users,
-//! device tokens, sites, templates), and an HTML "not found" for every
-//! path outside the API, in Chinese by default or English. Pages are HTML rendered on
-//! the server (askama templates in `templates/`), charts and the map are
-//! SVG, the one stylesheet is built in: reading works without JavaScript
-//! and nothing is fetched from elsewhere.
+//! (with the supervisor's actions), sites, inspection plans and their
+//! tasks, the admin pages (users, device tokens, sites, templates), and an
+//! HTML "not found" for every path outside the API, in Chinese by default
+//! or English. Pages are HTML rendered on the server (askama templates in
+//! `templates/`), charts and the map are SVG, the one stylesheet is built
+//! in: reading works without JavaScript and nothing is fetched from
+//! elsewhere.
 
 pub mod actions;
 pub mod admin;
@@ -19,8 +20,12 @@ pub mod context;
 pub mod detail;
 pub mod enrol;
 pub mod i18n;
+pub mod i18n_plans;
 pub mod login;
 pub mod pages;
+pub mod plan_form;
+pub mod plan_tasks;
+pub mod plans;
 pub mod sites;
 
 use axum::Router;
@@ -47,6 +52,10 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
         .route("/hazards", get(pages::hazards))
         .route("/hazards/{id}", get(detail::hazard))
         .route("/hazards/{id}/act", post(actions::act))
+        .route("/plans", get(plans::plans).post(plans::create))
+        .route("/plans/{id}", get(plans::plan).post(plans::save))
+        .route("/plans/{id}/cancel", post(plans::cancel))
+        .route("/tasks", get(plan_tasks::tasks))
         .route("/sites", get(sites::sites))
         .route("/sites/{id}", get(sites::site))
         .route("/photos/{hash}", get(detail::photo))

@@ -9,14 +9,13 @@ use crate::i18n::Texts;
 use askama::Template;
 use axum::extract::{Query, RawQuery, State};
 use redline_api::state::AppState;
-use redline_domain::time::Date;
 use redline_read_models::Reader;
 use redline_read_models::export::china_time;
 use redline_read_models::filter::{HazardParams, InspectionParams, OverviewParams};
 use redline_read_models::views::{Count, HazardRow, InspectionRow};
 
 pub fn reader<'a>(state: &'a AppState, ctx: &'a Ctx) -> Reader<'a> {
-    Reader { storage: state.storage.as_ref(), scope: &ctx.session.scope, today: Date::today() }
+    Reader { storage: state.storage.as_ref(), scope: &ctx.session.scope, today: state.clock.today() }
 }
 
 /// The common frame of every signed-in page.
@@ -75,7 +74,7 @@ pub async fn overview(State(state): State<AppState>, ctx: Ctx, Query(p): Query<O
 
 async fn overview_page(state: &AppState, ctx: &Ctx, p: OverviewParams) -> Result<axum::response::Response, WebError> {
     let t = ctx.t;
-    let q = p.parse(Date::today())?;
+    let q = p.parse(state.clock.today())?;
     let o = reader(state, ctx).overview(&q).await?;
     // The area picker needs the sites' areas only, not their counts.
     let mut areas: Vec<String> = state.storage.sites_in(&ctx.session.scope).await?.into_iter().map(|s| s.area).collect();
@@ -177,7 +176,7 @@ struct InspectionsPage {
     kinds: Vec<(&'static str, String, bool)>,
 }
 
-const KINDS: &[&str] = &["routine_patrol", "special_campaign", "self_inspection", "enforcement", "look_back"];
+pub const KINDS: &[&str] = &["routine_patrol", "special_campaign", "self_inspection", "enforcement", "look_back"];
 const STATES: &[&str] = &["found", "ordered", "fixing", "fix_reported", "accepted", "closed"];
 
 pub async fn inspections(State(state): State<AppState>, ctx: Ctx, Query(p): Query<InspectionParams>, RawQuery(raw): RawQuery) -> Page {

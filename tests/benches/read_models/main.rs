@@ -128,6 +128,7 @@ fn serve_child(spec: &str) {
             doc_locks: Default::default(),
             in_flight: Default::default(),
             read_models: Default::default(),
+            clock: Default::default(),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         println!("listening {}", listener.local_addr().expect("addr"));

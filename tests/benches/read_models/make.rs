@@ -205,6 +205,7 @@ impl Generator {
         let i = Inspection {
             id: format!("i{n:06}"),
             header: InspectionHeader {
+                task_id: None,
                 site_id: site.id.clone(),
                 site_name: site.name.clone(),
                 kind,

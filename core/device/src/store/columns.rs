@@ -63,6 +63,7 @@ mod tests {
 
     fn inspection_header(by: &Identity) -> InspectionHeader {
         InspectionHeader {
+            task_id: None,
             site_id: "site-1".into(),
             site_name: "西湖化工仓库".into(),
             kind: InspectionKind::SelfInspection,

@@ -88,10 +88,22 @@ impl Store {
     /// Starts an inspection of `site_id` against the newest version of
     /// `template_id`.
     pub fn start_inspection(&self, site_id: &str, kind: InspectionKind, template_id: &str) -> Result<Inspection> {
+        self.start_linked(site_id, kind, template_id, None)
+    }
+
+    /// Starts an inspection, linked to the plan task it does, if any.
+    pub(super) fn start_linked(
+        &self,
+        site_id: &str,
+        kind: InspectionKind,
+        template_id: &str,
+        task_id: Option<String>,
+    ) -> Result<Inspection> {
         let site = self.site(site_id)?;
         let template = self.template(template_id, None)?;
         let now = now_millis();
         let header = InspectionHeader {
+            task_id,
             site_id: site.id,
             site_name: site.name,
             kind,

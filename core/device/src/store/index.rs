@@ -22,8 +22,8 @@ pub fn put_inspection(tx: &Transaction<'_>, i: &Inspection, summary: Option<&Sum
     tx.prepare_cached(
         "INSERT OR REPLACE INTO inspection_index (id, site_id, site_name, kind, template_id, template_version, status,
             created_by, inspector_ids, started_at, started_day, finished_at, answered, visible, failed, major, outcome,
-            conflicts, updated_at, search_digest)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+            conflicts, updated_at, search_digest, task_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
     )?
     .execute(params![
         i.id,
@@ -45,7 +45,8 @@ pub fn put_inspection(tx: &Transaction<'_>, i: &Inspection, summary: Option<&Sum
         StoredOutcome(l.outcome),
         l.conflicts,
         now,
-        search.digest
+        search.digest,
+        h.task_id
     ])?;
     write_search(tx, &i.id, DocKind::Inspection, &h.site_name, &body, &search)
 }

@@ -27,6 +27,7 @@ mod replica;
 mod schema;
 mod sync_apply;
 mod sync_plan;
+mod tasks;
 #[cfg(test)]
 mod test_support;
 
@@ -36,8 +37,9 @@ pub use observer::{StoreChange, StoreObserver, Subscription};
 #[cfg(feature = "photos")]
 pub use photos::{CaptureOptions, short_code};
 pub use queries::{HazardListItem, HazardQuery, InspectionListItem, InspectionQuery, SearchHit};
-pub use replica::{PendingUpload, QuarantinedChange};
+pub use replica::{PendingUpload, QuarantinedChange, SyncPosition};
 pub use schema::SCHEMA_VERSION;
+pub use tasks::{LastInspection, TaskItem, TaskView};
 
 use crate::blob::{BlobFolder, BlobHash};
 use crate::error::{Error, Result};

@@ -38,15 +38,28 @@ pub struct QuarantinedChange {
     pub size: u64,
 }
 
+/// Where a device stands, as its next sync request says.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SyncPosition {
+    pub cursor: String,
+    pub reference_version: String,
+    pub tasks_version: String,
+}
+
 impl Store {
-    /// Feed position and reference data version to send with the next sync.
-    pub fn sync_position(&self) -> Result<(String, String)> {
+    /// Feed position and the versions of reference data and tasks to send
+    /// with the next sync.
+    pub fn sync_position(&self) -> Result<SyncPosition> {
         let r = self.reader()?;
         let meta = |key: &str| -> Result<String> {
             let v: Option<String> = r.query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| row.get(0)).optional()?;
             Ok(v.unwrap_or_default())
         };
-        Ok((meta("sync_cursor")?, meta("reference_version")?))
+        Ok(SyncPosition {
+            cursor: meta("sync_cursor")?,
+            reference_version: meta("reference_version")?,
+            tasks_version: meta("tasks_version")?,
+        })
     }
 
     /// Every document with local edits the server has not acknowledged, as
@@ -287,7 +300,7 @@ mod tests {
         assert_eq!(store.inspections(&ALL).unwrap().len(), 151, "the next read sees the commit");
         assert_eq!(store.search("仓库", 1000).unwrap().len(), 151);
         assert_eq!(store.inspection(&first_id).unwrap().answers.len(), 1, "no stale copy was cached meanwhile");
-        assert_eq!(store.sync_position().unwrap().0, "c2");
+        assert_eq!(store.sync_position().unwrap().cursor, "c2");
     }
 
     #[test]
@@ -306,7 +319,7 @@ mod tests {
         let e = store.apply_sync_response(&[], &bad).unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::Network, "{e}");
         assert!(store.inspection(&id).unwrap().answers.is_empty(), "nothing of the refused page");
-        assert_eq!(store.sync_position().unwrap().0, "c1");
+        assert_eq!(store.sync_position().unwrap().cursor, "c1");
         bad.docs.pop();
         store.apply_sync_response(&[], &bad).unwrap();
         assert_eq!(store.inspection(&id).unwrap().answers.len(), 1);

@@ -138,6 +138,25 @@ const MIGRATIONS: &[Migration] = &[
         PRIMARY KEY (id, version)
     ) WITHOUT ROWID;
     "#,
+    // 2: plan tasks (reference data: the server's list for this device's
+    // user replaces what was here) and the task an inspection was started
+    // from, so a task's state is read from the index alone.
+    r#"
+    ALTER TABLE inspection_index ADD COLUMN task_id TEXT;
+    CREATE INDEX inspection_by_task ON inspection_index (task_id, finished_at) WHERE task_id IS NOT NULL;
+    CREATE TABLE tasks (
+        id TEXT PRIMARY KEY,
+        plan_id TEXT NOT NULL,
+        plan_name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        site_id TEXT NOT NULL,
+        template_id TEXT NOT NULL,
+        starts_on TEXT NOT NULL,          -- YYYY-MM-DD
+        due_on TEXT NOT NULL,
+        notes TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX tasks_by_due ON tasks (due_on, starts_on);
+    "#,
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

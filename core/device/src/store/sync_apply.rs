@@ -9,9 +9,10 @@ use super::index;
 use super::sync_plan::{DocWrite, PlannedDoc, SyncPlan};
 use crate::doc::{HazardDoc, InspectionDoc};
 use crate::error::Result;
-use crate::sync::wire::ReferenceData;
+use crate::sync::wire::{ReferenceData, TaskList};
 use crate::template::Template;
 use automerge::AutoCommit;
+use redline_sqlite::{Coded, DateText};
 use rusqlite::{Transaction, params};
 use std::sync::Arc;
 
@@ -32,6 +33,9 @@ pub fn execute(tx: &Transaction<'_>, plan: &mut SyncPlan<'_>, templates: Templat
     }
     if let Some((reference, parsed)) = &plan.reference {
         apply_reference(tx, reference, parsed)?;
+    }
+    if let Some(tasks) = plan.tasks {
+        apply_tasks(tx, tasks)?;
     }
     for p in &plan.docs {
         if let Some(doc) = &p.doc {
@@ -128,6 +132,29 @@ fn apply_reference(tx: &Transaction<'_>, r: &ReferenceData, templates: &[Templat
         tx.execute("INSERT OR REPLACE INTO templates (id, version, json) VALUES (?1, ?2, ?3)", params![t.id, t.version, json])?;
     }
     set_meta(tx, "reference_version", &r.version)
+}
+
+/// Replaces the task list.
+fn apply_tasks(tx: &Transaction<'_>, list: &TaskList) -> Result<()> {
+    tx.execute("DELETE FROM tasks", [])?;
+    let mut insert = tx.prepare_cached(
+        "INSERT OR REPLACE INTO tasks (id, plan_id, plan_name, kind, site_id, template_id, starts_on, due_on, notes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    for t in &list.tasks {
+        insert.execute(params![
+            t.id,
+            t.plan_id,
+            t.plan_name,
+            Coded(t.kind),
+            t.site_id,
+            t.template_id,
+            DateText(t.starts),
+            DateText(t.due),
+            t.notes
+        ])?;
+    }
+    set_meta(tx, "tasks_version", &list.version)
 }
 
 pub fn set_meta(tx: &Transaction<'_>, key: &str, value: &str) -> Result<()> {

@@ -11,7 +11,7 @@ use super::StoreChange;
 use super::documents::DocKind;
 use super::replica::PendingUpload;
 use crate::error::{Error, Result};
-use crate::sync::wire::{DocData, ReferenceData, SyncResponse, UploadStatus, heads_from_hex};
+use crate::sync::wire::{DocData, ReferenceData, SyncResponse, TaskList, UploadStatus, heads_from_hex};
 use crate::template::Template;
 use automerge::{AutoCommit, ChangeHash};
 
@@ -73,6 +73,8 @@ pub struct SyncPlan<'r> {
     pub quarantine: Vec<Refused>,
     /// New reference data, with its templates already parsed.
     pub reference: Option<(&'r ReferenceData, Vec<Template>)>,
+    /// The user's new task list, replacing the old one.
+    pub tasks: Option<&'r TaskList>,
     /// The cursor to store: the response's, or empty to ask for snapshots.
     pub cursor: &'r str,
     pub changed: StoreChange,
@@ -102,7 +104,14 @@ pub fn plan<'r>(sent: &[PendingUpload], response: &'r SyncResponse, local: Vec<L
             }
         })
         .collect();
-    let mut plan = SyncPlan { docs, quarantine: vec![], reference: None, cursor: &response.cursor, changed: StoreChange::default() };
+    let mut plan = SyncPlan {
+        docs,
+        quarantine: vec![],
+        reference: None,
+        tasks: response.tasks.as_ref(),
+        cursor: &response.cursor,
+        changed: StoreChange::default(),
+    };
     for (result, pending) in response.results.iter().zip(sent) {
         let id = &pending.upload.doc_id;
         let Some(p) = live(&mut plan.docs, id) else { continue };

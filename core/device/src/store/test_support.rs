@@ -70,6 +70,7 @@ pub fn remote_inspection(site_name: &str) -> InspectionDoc {
     let author = identity("insp-1");
     let t = template();
     let header = InspectionHeader {
+        task_id: None,
         site_id: "site-1".into(),
         site_name: site_name.into(),
         kind: InspectionKind::RoutinePatrol,

@@ -40,6 +40,8 @@ pub struct SyncReport {
     pub rejected: Vec<(String, String)>,
     /// Documents changed locally by what came down.
     pub changed: Vec<String>,
+    /// A new task list came down: task screens should refresh.
+    pub tasks_updated: bool,
 }
 
 pub trait SyncListener: Send + Sync {
@@ -135,11 +137,12 @@ impl SyncClient {
             let sent = batch(pending);
             // More waits when this request could not carry all of it.
             let more_up = available == UPLOAD_DOCS as usize || sent.len() < available;
-            let (cursor, reference_version) = store.sync_position()?;
+            let position = store.sync_position()?;
             let request = SyncRequest {
                 protocol: PROTOCOL_VERSION,
-                cursor,
-                reference_version,
+                cursor: position.cursor,
+                reference_version: position.reference_version,
+                tasks_version: position.tasks_version,
                 uploads: sent.iter().map(|p| p.upload.clone()).collect(),
             };
             let body = wire::encode(&request);
@@ -155,6 +158,7 @@ impl SyncClient {
                 return Err(Error::BadResponse("the server answered a different number of uploads".into()));
             }
             let changed = store.apply_sync_response(&sent, &response)?;
+            report.tasks_updated |= response.tasks.is_some();
             for r in &response.results {
                 match &r.status {
                     UploadStatus::Accepted => report.accepted.push(r.doc_id.clone()),

@@ -25,6 +25,7 @@ fn submitted_with_conflict() -> (InspectionDoc, Answer, Answer) {
     let t = builtin_template("hazardous_chemicals").unwrap();
     let (zhang, li) = (who("insp-zhang", Role::Inspector), who("insp-li", Role::Inspector));
     let header = InspectionHeader {
+        task_id: None,
         site_id: "site-1".into(),
         site_name: "西湖化工仓库".into(),
         kind: InspectionKind::Enforcement,

@@ -74,6 +74,9 @@ pub struct InspectionHeader {
     pub template_version: u32,
     pub created_by: Person,
     pub started_at: Millis,
+    /// The plan task this visit was started from, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_id: Option<String>,
 }
 
 /// One answered checklist item. Written whole, so the value and its author

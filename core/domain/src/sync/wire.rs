@@ -23,6 +23,9 @@ pub struct SyncRequest {
     pub reference_version: String,
     /// Local changes, per document.
     pub uploads: Vec<DocUpload>,
+    /// Version of the task list the device holds (empty: none yet).
+    #[serde(default)]
+    pub tasks_version: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -61,6 +64,17 @@ pub struct SyncResponse {
     pub more: bool,
     /// New reference data, when the device's version is out of date.
     pub reference: Option<ReferenceData>,
+    /// The device user's task list, when the device's version is out of
+    /// date (replaces what it had).
+    #[serde(default)]
+    pub tasks: Option<TaskList>,
+}
+
+/// The plan tasks a device's user carries (`redline_domain::plan`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TaskList {
+    pub version: String,
+    pub tasks: Vec<crate::plan::Task>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

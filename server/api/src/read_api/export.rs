@@ -106,8 +106,14 @@ pub async fn export(
 ) -> Result<Response, ApiError> {
     let (dataset, format) = parse_file(&file).ok_or(ApiError::NotFound)?;
     let filter = filter_of(dataset, &uri)?;
-    let job =
-        Job { storage: state.storage.clone(), scope: who.scope, today: Date::today(), dataset, filter, lang: p.lang.unwrap_or(Lang::Zh) };
+    let job = Job {
+        storage: state.storage.clone(),
+        scope: who.scope,
+        today: state.clock.today(),
+        dataset,
+        filter,
+        lang: p.lang.unwrap_or(Lang::Zh),
+    };
     let (body, content_type) = match format {
         Format::Csv => (csv_body(job), "text/csv; charset=utf-8"),
         Format::Xlsx => (xlsx_body(job).await?, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),

@@ -15,7 +15,6 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use redline_domain::time::Date;
 use redline_read_models::Reader;
 use redline_read_models::filter::{FilterError, HazardParams, InspectionParams, OverviewParams};
 use redline_read_models::views::*;
@@ -28,7 +27,7 @@ impl From<FilterError> for ApiError {
 }
 
 fn reader<'a>(state: &'a AppState, who: &'a Principal) -> Reader<'a> {
-    Reader { storage: state.storage.as_ref(), scope: &who.scope, today: Date::today() }
+    Reader { storage: state.storage.as_ref(), scope: &who.scope, today: state.clock.today() }
 }
 
 /// The JSON error body of every failed request under `/api/`.
@@ -98,6 +97,6 @@ pub async fn people(State(state): State<AppState>, who: Principal) -> Result<Jso
         (status = 429, body = ErrorJson)),
     security(("token" = [])))]
 pub async fn overview(State(state): State<AppState>, who: Principal, Query(p): Query<OverviewParams>) -> Result<Json<Overview>, ApiError> {
-    let q = p.parse(Date::today())?;
+    let q = p.parse(state.clock.today())?;
     Ok(Json(reader(&state, &who).overview(&q).await?))
 }

@@ -19,6 +19,7 @@ fn draft() -> Inspection {
     Inspection {
         id: "i-1".into(),
         header: InspectionHeader {
+            task_id: None,
             site_id: "site-1".into(),
             site_name: "化工厂".into(),
             kind: InspectionKind::RoutinePatrol,
