@@ -48,7 +48,7 @@ final class TaskTests: XCTestCase {
                 try wang.store.answer(inspectionId: inspection.id, itemId: item, value: passing(items[item]!.answerType))
             }
         }
-        _ = try wang.store.submit(inspectionId: inspection.id)
+        _ = try await wang.store.submit(inspectionId: inspection.id)
         XCTAssertFalse(try wang.store.tasksToday().contains { $0.siteId == festivalSite })
         XCTAssertEqual(try wang.store.tasksDone().map(\.doneBy), [inspection.id])
         let second = try await wang.session.sync()
