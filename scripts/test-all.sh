@@ -14,6 +14,13 @@ if [ ! -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then
     apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei
 fi
 
+# The PDF documents' tests (core/reports/tests/documents.rs) read the PDFs
+# back with Debian's poppler-utils (pdftotext, pdffonts, pdftoppm).
+if ! command -v pdftotext >/dev/null || ! command -v pdffonts >/dev/null; then
+    echo "== Installing poppler-utils (PDF document tests)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends poppler-utils >/dev/null
+fi
+
 # The dashboard's browser test (tests/tests/browser.rs) drives Debian's
 # headless Chromium through chromedriver; installed only if missing, and
 # required (the test fails rather than skips without it).

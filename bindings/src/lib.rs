@@ -14,6 +14,7 @@
 //! - [`tasks`]: plan tasks (today, overdue, upcoming, done), start from one;
 //! - [`runtime`]: the one tokio runtime the async calls run on, and the
 //!   `CancellationToken` apps pass to them;
+//! - [`reports`]: the record, order and re-check as PDF, offline;
 //! - [`records`]: the records and enums that cross the boundary;
 //! - [`errors`]: `RedlineError` and the guard that turns panics into it;
 //! - [`observer`]: change listeners and their handles;
@@ -27,6 +28,8 @@ pub mod logging;
 pub mod observer;
 pub mod photos;
 pub mod records;
+#[cfg(feature = "reports")]
+pub mod reports;
 pub mod runtime;
 pub mod store;
 pub mod sync;

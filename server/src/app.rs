@@ -60,8 +60,19 @@ pub async fn serve(
     secure_cookies: bool,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let web = redline_web::WebOptions { secure_cookies, ..Default::default() };
+    serve_with(listener, state, web, shutdown).await
+}
+
+/// [`serve`], with the dashboard's options (printing font, office).
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    web: redline_web::WebOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let limits = state.limits.clone();
-    let router = redline_api::router(state.clone()).merge(redline_web::router(state, secure_cookies));
+    let router = redline_api::router(state.clone()).merge(redline_web::router_with(state, web));
     crate::serve::serve(listener, router, &limits, shutdown).await
 }
 

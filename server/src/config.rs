@@ -94,6 +94,13 @@ pub struct Config {
     /// reached over TLS (behind a terminating proxy).
     #[arg(long, env = "REDLINE_SECURE_COOKIES", global = true)]
     pub secure_cookies: bool,
+    /// Font for printed documents (a .ttf/.otf/.ttc with Chinese glyphs);
+    /// Debian's fonts-wqy-microhei is used when installed.
+    #[arg(long, env = "REDLINE_REPORT_FONT", global = true)]
+    pub report_font: Option<std::path::PathBuf>,
+    /// The issuing office printed documents name.
+    #[arg(long, env = "REDLINE_OFFICE", default_value = "应急管理局", global = true)]
+    pub office: String,
     /// Largest sync request body in bytes.
     #[arg(long, default_value_t = 16 << 20, global = true)]
     pub max_body: usize,

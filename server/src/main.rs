@@ -51,7 +51,13 @@ async fn run(cli: Cli) -> Result<()> {
             }
             let listener = tokio::net::TcpListener::bind(&config.listen).await?;
             println!("redline-server listening on http://{}", listener.local_addr()?);
-            app::serve(listener, state, config.secure_cookies, async {
+            let defaults = redline_web::WebOptions::default();
+            let web = redline_web::WebOptions {
+                secure_cookies: config.secure_cookies,
+                report_font: config.report_font.clone().or(defaults.report_font),
+                office: config.office.clone(),
+            };
+            app::serve_with(listener, state, web, async {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await?;

@@ -199,6 +199,22 @@ fun main() {
         hazardId = hazards[0]
     }
 
+    test("documents render offline as PDF") {
+        val font = ReportFont.fromFile(System.getenv("REDLINE_TEST_FONT") ?: "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+        val record = store.renderDocument(id, PrintedDocument.INSPECTION_RECORD, "西湖区应急管理局", DocumentLanguage.CHINESE, font)
+        check(String(record.copyOfRange(0, 4)) == "%PDF") { "not a PDF" }
+        val order = store.renderDocument(hazardId, PrintedDocument.RECTIFICATION_ORDER, "西湖区应急管理局", DocumentLanguage.ENGLISH, font)
+        check(String(order.copyOfRange(0, 4)) == "%PDF" && order.size < 1_500_000) { "the order" }
+        raises<RedlineException.NotAllowed> {
+            store.renderDocument(id, PrintedDocument.RECHECK_OPINION, "西湖区应急管理局", DocumentLanguage.CHINESE, font)
+        }
+        raises<RedlineException.InvalidInput> { store.renderDocument(id, PrintedDocument.INSPECTION_RECORD, "x", DocumentLanguage.CHINESE) }
+        raises<RedlineException.InvalidInput> { ReportFont.fromBytes("not a font".toByteArray()) }
+        raises<RedlineException.NotFound> {
+            store.renderDocument(UUID.randomUUID().toString(), PrintedDocument.INSPECTION_RECORD, "x", DocumentLanguage.CHINESE, font)
+        }
+    }
+
     test("amendments after submit") {
         store.amendAnswer(id, "S11r", AnswerValue.Number(0.9), "复核压力表读数")
         store.amendFinding(id, findingId, FindingPatch(responsible = "李主管"), "责任人变更")

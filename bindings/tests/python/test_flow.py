@@ -8,6 +8,9 @@ submit, a hazard's life with evidence, lists and search, observers, logs.
 """
 
 import gc
+import os
+import shutil
+import subprocess
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -18,6 +21,7 @@ from redline_ffi import (
     HazardState, Identity, InspectionKind, InspectionQuery, InspectionStatus, ListingLevel, LogLevel, LogSink,
     MajorHazard, NewFinding, Outcome, PhotoMeta, PhotoOwner, RedlineError, RedlineStore, Role,
     SignerRole, Site, SiteCategory, StoreListener, clear_log_sink, set_log_sink, version_info,
+    DocumentLanguage, PrintedDocument, ReportFont,
 )
 
 TEMPLATE = "special_equipment"
@@ -206,6 +210,28 @@ def test_submit_registers_hazards(day):
     with pytest.raises(RedlineError.NotAllowed):
         store.answer(iid, "S06", AnswerValue.FAIL())
     day["hazard"] = hazards[0]
+
+
+def test_documents_render_offline_as_pdf(day):
+    store, iid = day["store"], day["id"]
+    font = ReportFont.from_file(os.environ.get("REDLINE_TEST_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"))
+    record = store.render_document(iid, PrintedDocument.INSPECTION_RECORD, "西湖区应急管理局", DocumentLanguage.CHINESE, font=font)
+    assert record.startswith(b"%PDF")
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-", "-"], input=record, capture_output=True, check=True).stdout.decode()
+        assert "西湖热力锅炉房" in "".join(text.split())
+    # A hazard's id prints its inspection's order; English on request.
+    order = store.render_document(day["hazard"], PrintedDocument.RECTIFICATION_ORDER, "西湖区应急管理局", DocumentLanguage.ENGLISH,
+                                  font=font)
+    assert order.startswith(b"%PDF") and len(order) < 1_500_000
+    with pytest.raises(RedlineError.NotAllowed):  # nothing re-checked yet
+        store.render_document(iid, PrintedDocument.RECHECK_OPINION, "西湖区应急管理局", DocumentLanguage.CHINESE, font=font)
+    with pytest.raises(RedlineError.InvalidInput):  # no font
+        store.render_document(iid, PrintedDocument.INSPECTION_RECORD, "西湖区应急管理局", DocumentLanguage.CHINESE)
+    with pytest.raises(RedlineError.InvalidInput):
+        ReportFont.from_bytes(b"not a font")
+    with pytest.raises(RedlineError.NotFound):
+        store.render_document(str(uuid.uuid4()), PrintedDocument.INSPECTION_RECORD, "x", DocumentLanguage.CHINESE, font=font)
 
 
 def test_amendments_after_submit(day):

@@ -21,4 +21,8 @@ pub mod photo;
 
 pub mod sync;
 
+/// The PDF renderer of enforcement documents, for the FFI crate's types.
+#[cfg(feature = "reports")]
+pub use redline_reports as reports;
+
 pub use error::{Error, ErrorKind, Result};

@@ -31,6 +31,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_web_sessions.sql"),
     include_str!("../migrations/0005_read_model_indexes.sql"),
     include_str!("../migrations/0006_plans.sql"),
+    include_str!("../migrations/0007_document_numbers.sql"),
 ];
 
 pub struct PgStorage {

@@ -44,6 +44,9 @@ pub enum WebError {
     BadRequest(String),
     #[error("sign in first")]
     SignIn,
+    /// Something the server is not set up for (e.g. no font for PDFs).
+    #[error("unavailable: {0}")]
+    Unavailable(String),
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -86,6 +89,7 @@ pub fn error_page(e: &WebError, lang: Lang) -> Response {
         WebError::NotFound => (StatusCode::NOT_FOUND, "error.not_found", String::new()),
         WebError::Forbidden => (StatusCode::FORBIDDEN, "error.forbidden", String::new()),
         WebError::BadRequest(d) => (StatusCode::BAD_REQUEST, "error.bad_request", d.clone()),
+        WebError::Unavailable(d) => (StatusCode::SERVICE_UNAVAILABLE, "error.unavailable", d.clone()),
         WebError::Internal(d) => {
             tracing::error!(detail = %d, "page failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "error.internal", String::new())

@@ -26,6 +26,8 @@ pub mod pages;
 pub mod plan_form;
 pub mod plan_tasks;
 pub mod plans;
+pub mod print;
+pub mod print_numbers;
 pub mod sites;
 
 use axum::Router;
@@ -39,8 +41,53 @@ const STYLE: &str = include_str!("../templates/style.css");
 
 /// The dashboard's routes, and the fallback for every path no route knows;
 /// merge them with `redline_api::router` (which has no fallback of its own).
+/// How the dashboard is served besides the shared state.
+#[derive(Clone, Debug)]
+pub struct WebOptions {
+    /// Cookies carry `Secure` (the server is behind TLS).
+    pub secure_cookies: bool,
+    /// The font printed documents are set in: a file with Chinese glyphs.
+    pub report_font: Option<std::path::PathBuf>,
+    /// The issuing office printed documents name.
+    pub office: String,
+}
+
+/// Debian's WenQuanYi Micro Hei (fonts-wqy-microhei), used for printed
+/// documents when no font is configured and it is installed.
+pub const DEFAULT_REPORT_FONT: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
+
+impl Default for WebOptions {
+    fn default() -> Self {
+        let font = std::path::Path::new(DEFAULT_REPORT_FONT);
+        WebOptions { secure_cookies: false, report_font: font.exists().then(|| font.to_path_buf()), office: "应急管理局".into() }
+    }
+}
+
 pub fn router(state: AppState, secure_cookies: bool) -> Router {
-    let web = Arc::new(login::WebConfig { secure_cookies, limiter: Default::default() });
+    router_with(state, WebOptions { secure_cookies, ..WebOptions::default() })
+}
+
+/// The dashboard's routes. A configured font that does not load is logged
+/// and printing answers 503; the rest of the dashboard is unaffected.
+pub fn router_with(state: AppState, options: WebOptions) -> Router {
+    let report_font = options.report_font.as_ref().and_then(|path| {
+        match std::fs::read(path)
+            .map_err(|e| e.to_string())
+            .and_then(|b| redline_reports::ReportFont::from_bytes(b).map_err(|e| e.to_string()))
+        {
+            Ok(f) => Some(f),
+            Err(e) => {
+                tracing::error!(font = %path.display(), error = %e, "the font for printed documents did not load");
+                None
+            }
+        }
+    });
+    let web = Arc::new(login::WebConfig {
+        secure_cookies: options.secure_cookies,
+        limiter: Default::default(),
+        report_font,
+        office: options.office,
+    });
     Router::new()
         .route("/", get(pages::overview))
         .route("/login", get(login::login_page).post(login::login))
@@ -49,6 +96,10 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
         .route("/inspections", get(pages::inspections))
         .route("/inspections/{id}", get(detail::inspection))
         .route("/inspections/{id}/resolve", post(conflicts::resolve))
+        .route("/inspections/{id}/record.pdf", get(print::record))
+        .route("/inspections/{id}/order.pdf", get(print::order))
+        .route("/inspections/{id}/recheck.pdf", get(print::recheck))
+        .route("/reports/summary.pdf", get(print::summary))
         .route("/hazards", get(pages::hazards))
         .route("/hazards/{id}", get(detail::hazard))
         .route("/hazards/{id}/act", post(actions::act))

@@ -49,6 +49,10 @@ pub struct WebConfig {
     /// Cookies carry `Secure` (the server is behind TLS).
     pub secure_cookies: bool,
     pub limiter: LoginLimiter,
+    /// The font printed documents are set in (`None`: printing answers 503).
+    pub report_font: Option<redline_reports::ReportFont>,
+    /// The issuing office the documents name.
+    pub office: String,
 }
 
 #[derive(Template)]

@@ -24,6 +24,8 @@ mod photos;
 mod queries;
 mod reading;
 mod replica;
+#[cfg(feature = "reports")]
+mod reports;
 mod schema;
 mod sync_apply;
 mod sync_plan;

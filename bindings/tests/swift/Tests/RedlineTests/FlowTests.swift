@@ -166,6 +166,31 @@ final class FlowTests: XCTestCase {
         XCTAssertEqual(try day.store.inspection(inspectionId: day.id).amendments.map(\.reason), ["复核读数"])
     }
 
+    func testDocumentsRenderOfflineAsPDF() throws {
+        let day = try Day()
+        try day.answerAll()
+        _ = try day.recordFinding()
+        let hid = try day.store.submit(inspectionId: day.id)[0]
+        let path = ProcessInfo.processInfo.environment["REDLINE_TEST_FONT"] ?? "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+        let font = try ReportFont.fromFile(path: path)
+        let record = try day.store.renderDocument(id: day.id, document: .inspectionRecord, office: "西湖区应急管理局", language: .chinese, font: font)
+        XCTAssertEqual(String(decoding: record.prefix(4), as: UTF8.self), "%PDF")
+        let order = try day.store.renderDocument(id: hid, document: .rectificationOrder, office: "西湖区应急管理局", language: .english, font: font)
+        XCTAssertTrue(order.starts(with: Array("%PDF".utf8)) && order.count < 1_500_000)
+        _ = assertRedline(try day.store.renderDocument(id: day.id, document: .recheckOpinion, office: "x", language: .chinese, font: font)) {
+            if case .NotAllowed = $0 { return true } else { return false }
+        }
+        _ = assertRedline(try day.store.renderDocument(id: day.id, document: .inspectionRecord, office: "x", language: .chinese)) {
+            if case .InvalidInput = $0 { return true } else { return false }
+        }
+        _ = assertRedline(try ReportFont.fromBytes(bytes: Data("not a font".utf8))) {
+            if case .InvalidInput = $0 { return true } else { return false }
+        }
+        _ = assertRedline(try day.store.renderDocument(id: UUID().uuidString, document: .inspectionRecord, office: "x", language: .chinese, font: font)) {
+            if case .NotFound = $0 { return true } else { return false }
+        }
+    }
+
     func testListsAndSearch() throws {
         let day = try Day()
         try day.answerAll()
