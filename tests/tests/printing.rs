@@ -100,7 +100,8 @@ async fn a_supervisor_prints_the_documents_of_an_inspection(server: TestServer) 
 
     let (status, summary) = get_pdf(&b, "/reports/summary.pdf").await;
     assert_eq!(status, 200);
-    assert!(text_of(&summary).contains("安全生产检查工作汇总"));
+    let text = text_of(&summary);
+    assert!(text.contains("安全生产检查工作汇总") && text.contains("未销号隐患（按行业类别）"), "{text}");
 
     // Another district's supervisor: the same "not found" as no inspection.
     let far = far_supervisor(server.state.storage.as_ref()).await;

@@ -59,6 +59,7 @@ pub const TEXTS: &[(&str, &str, &str)] = &[
     ("print.recheck", "整改复查意见书", "Re-check opinion"),
     ("print.english", "英文版", "In English"),
     ("print.summary", "打印本期汇总（PDF）", "Print this period's summary (PDF)"),
+    ("print.open_by_category", "未销号隐患（按行业类别）", "Open hazards by category"),
     ("overview.title", "辖区总览", "District overview"),
     ("overview.period", "时段", "Period"),
     ("overview.area", "区域", "Area"),

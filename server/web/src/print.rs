@@ -146,6 +146,27 @@ document_route!(record, DocumentKind::InspectionRecord);
 document_route!(order, DocumentKind::RectificationOrder);
 document_route!(recheck, DocumentKind::RecheckOpinion);
 
+/// Open hazards in scope (and `area`) by the category of the checklist
+/// they were found with, labelled.
+async fn open_by_category(state: &AppState, ctx: &Ctx, area: &Option<String>) -> Result<Vec<(String, i64)>, WebError> {
+    let mut s = Sql::new(state.storage.dialect());
+    s.push("SELECT i.template_id, i.template_version, COUNT(*) FROM rm_hazards h JOIN rm_inspections i ON i.doc_id = h.inspection_id WHERE h.open = 1 AND ");
+    s.scope(&ctx.session.scope, "h");
+    if let Some(a) = area {
+        s.push(" AND ").scope(&redline_storage::Scope { areas: vec![a.clone()], sites: vec![] }, "h");
+    }
+    s.push(" GROUP BY i.template_id, i.template_version");
+    let book = state.read_models.book();
+    let mut out: BTreeMap<String, i64> = BTreeMap::new();
+    for row in state.storage.query(s).await? {
+        let (Some(id), Some(version), Some(n)) = (row[0].text(), row[1].int(), row[2].int()) else { continue };
+        let template = book.get(id, version as u32).or_else(|| redline_domain::template::builtin_template(id));
+        let code = template.map(|t| redline_read_models::derive::code_of(&t.category)).unwrap_or_else(|| id.to_string());
+        *out.entry(ctx.t.code("category", &code)).or_default() += n;
+    }
+    Ok(out.into_iter().collect())
+}
+
 /// `/reports/summary.pdf`: the overview's period and area, printed.
 pub async fn summary(
     State(state): State<AppState>,
@@ -167,6 +188,7 @@ pub async fn summary(
                 ..Default::default()
             })
             .await?;
+        let by_category = open_by_category(&state, &ctx, &q.area).await?;
         let t = Texts { lang: ctx.lang() };
         let labelled =
             |prefix: &str, c: &[redline_read_models::views::Count]| c.iter().map(|c| (t.code(prefix, &c.key), c.count)).collect::<Vec<_>>();
@@ -183,6 +205,7 @@ pub async fn summary(
                 (t.s("overview.by_kind").into(), labelled("kind", &o.inspections_by_kind)),
                 (t.s("overview.by_area").into(), o.inspections_by_area.iter().map(|c| (c.key.clone(), c.count)).collect()),
                 (t.s("overview.open_by_grade").into(), labelled("grade", &o.open_by_grade)),
+                (t.s("print.open_by_category").into(), by_category),
                 (t.s("overview.open_by_age").into(), o.open_by_age.iter().map(|c| (c.key.clone(), c.count)).collect()),
                 (t.s("overview.risk").into(), labelled("risk", &o.sites_by_risk)),
             ],
