@@ -8,13 +8,22 @@ use crate::layout::{BODY, Layout, SMALL, WIDTH};
 use crate::texts::T;
 use crate::{Facts, Lang, ReportError, ReportFont};
 use redline_domain::inspection::{AnswerValue, PhotoOwner, SignerRole};
+use redline_domain::template::{AnswerType, ChecklistItem};
 
-fn value_text(t: T, v: &AnswerValue, result: Option<redline_domain::inspection::ItemResult>) -> String {
+/// An answer as the form shows it: the reading, date, text or chosen
+/// options (by their labels when the checklist is known), and the result.
+fn value_text(t: T, item: Option<&ChecklistItem>, v: &AnswerValue, result: Option<redline_domain::inspection::ItemResult>) -> String {
+    let label = |id: &str| match item.map(|i| &i.answer) {
+        Some(AnswerType::Choice { options, .. }) => {
+            options.iter().find(|o| o.id == id).map_or(id.to_string(), |o| t.pick(&o.zh, &o.en).to_string())
+        }
+        _ => id.to_string(),
+    };
     let shown = match v {
         AnswerValue::Number(n) => Some(format!("{n}")),
         AnswerValue::Date(d) => Some(t.date(*d)),
         AnswerValue::Text(s) => Some(s.clone()),
-        AnswerValue::Choice(options) => Some(options.join("、")),
+        AnswerValue::Choice(options) => Some(options.iter().map(|o| label(o)).collect::<Vec<_>>().join("、")),
         _ => None,
     };
     match (shown, result) {
@@ -60,7 +69,12 @@ pub fn render(facts: &Facts<'_>, lang: Lang, font: &ReportFont) -> Result<Vec<u8
                         let a = i.answers.get(&item.id)?;
                         let result = a.value.result_for(item, day);
                         let text = t.pick(&item.text.zh, &item.text.en).to_string();
-                        Some(vec![item.id.clone(), text, value_text(t, &a.value, Some(result)), a.note.clone().unwrap_or_default()])
+                        Some(vec![
+                            item.id.clone(),
+                            text,
+                            value_text(t, Some(item), &a.value, Some(result)),
+                            a.note.clone().unwrap_or_default(),
+                        ])
                     })
                     .collect();
                 if !rows.is_empty() {
@@ -74,7 +88,7 @@ pub fn render(facts: &Facts<'_>, lang: Lang, font: &ReportFont) -> Result<Vec<u8
             let rows: Vec<Vec<String>> = i
                 .answers
                 .iter()
-                .map(|(id, a)| vec![id.clone(), String::new(), value_text(t, &a.value, None), a.note.clone().unwrap_or_default()])
+                .map(|(id, a)| vec![id.clone(), String::new(), value_text(t, None, &a.value, None), a.note.clone().unwrap_or_default()])
                 .collect();
             l.table(&widths, &header, &rows, SMALL);
         }
