@@ -20,12 +20,13 @@ DEVICE=aarch64-apple-ios
 SIMULATORS=(aarch64-apple-ios-sim x86_64-apple-ios)
 rustup target add "$DEVICE" "${SIMULATORS[@]}"
 
-# A static library per target. The crate's declared types (cdylib, lib) suit
+# A static library per target, with the `mobile` profile (built for size;
+# see BENCHMARKS.md, "Library size"). The crate's declared types (cdylib, lib) suit
 # Android and the tests; `cargo rustc --crate-type staticlib` adds the .a for
 # iOS without making every other build produce one.
 for target in "$DEVICE" "${SIMULATORS[@]}"; do
     echo "== cargo: $target"
-    cargo rustc -p redline-ffi --lib --release --target "$target" --crate-type staticlib
+    cargo rustc -p redline-ffi --lib --profile mobile --target "$target" --crate-type staticlib
 done
 
 # Generate the Swift sources from a host build (the metadata is the same for
@@ -49,14 +50,14 @@ cp "$GEN/RedlineFFI.modulemap" "$HEADERS/module.modulemap"
 SIM_LIB="$GEN/ios-simulator/libredline_ffi.a"
 mkdir -p "$(dirname "$SIM_LIB")"
 lipo -create \
-    "$TARGET_DIR/aarch64-apple-ios-sim/release/libredline_ffi.a" \
-    "$TARGET_DIR/x86_64-apple-ios/release/libredline_ffi.a" \
+    "$TARGET_DIR/aarch64-apple-ios-sim/mobile/libredline_ffi.a" \
+    "$TARGET_DIR/x86_64-apple-ios/mobile/libredline_ffi.a" \
     -output "$SIM_LIB"
 
 echo "== xcodebuild: RedlineFFI.xcframework"
 rm -rf "$IOS/RedlineFFI.xcframework"
 xcodebuild -create-xcframework \
-    -library "$TARGET_DIR/$DEVICE/release/libredline_ffi.a" -headers "$HEADERS" \
+    -library "$TARGET_DIR/$DEVICE/mobile/libredline_ffi.a" -headers "$HEADERS" \
     -library "$SIM_LIB" -headers "$HEADERS" \
     -output "$IOS/RedlineFFI.xcframework"
 

@@ -66,6 +66,9 @@ impl SyncClient {
         // phone, no dependence on the OS's CA bundle, and no Android platform
         // verifier (which needs a JNI initialisation with the app's context
         // before its first handshake).
+        // TLS runs on ring. An app that installed its own rustls provider
+        // first keeps it; otherwise ring becomes the process's default.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let roots = webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().filter_map(|der| reqwest::Certificate::from_der(der.as_ref()).ok());
         let http = reqwest::Client::builder()
             .tls_certs_only(roots)
