@@ -15,7 +15,7 @@ pub fn picture(bytes: Vec<u8>, caption: String) -> Option<Picture> {
         .or_else(|_| krilla::image::Image::from_png(data.clone().into(), true))
         .ok()?;
     let (width, height) = image.size();
-    Some(Picture { data, width, height, caption })
+    Some(Picture { image, width, height, caption })
 }
 
 /// A photo as a reduced copy: its thumbnail when at hand, else the photo.

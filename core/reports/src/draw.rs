@@ -50,17 +50,13 @@ fn line(surface: &mut Surface<'_>, x1: f32, y1: f32, x2: f32, y2: f32) {
     surface.set_stroke(None);
 }
 
-/// A picture the document cannot show (not a JPEG or PNG) is left out and
-/// its box outlined, so the rest of the document still prints.
-fn picture(surface: &mut Surface<'_>, x: f32, y: f32, w: f32, h: f32, data: &std::sync::Arc<Vec<u8>>) {
-    let image = Image::from_jpeg(data.clone().into(), true).or_else(|_| Image::from_png(data.clone().into(), true));
-    match (image, Size::from_wh(w.max(1.0), h.max(1.0))) {
-        (Ok(img), Some(size)) => {
-            surface.push_transform(&Transform::from_translate(x, y));
-            surface.draw_image(img, size);
-            surface.pop();
-        }
-        _ => rect(surface, x, y, w, h, Some((245, 245, 245)), true),
+/// A picture into its box. (Bytes that are not a JPEG or PNG never become
+/// a picture: `document::picture` leaves them out, so the rest prints.)
+fn picture(surface: &mut Surface<'_>, x: f32, y: f32, w: f32, h: f32, image: &Image) {
+    if let Some(size) = Size::from_wh(w.max(1.0), h.max(1.0)) {
+        surface.push_transform(&Transform::from_translate(x, y));
+        surface.draw_image(image.clone(), size);
+        surface.pop();
     }
 }
 
@@ -77,7 +73,7 @@ pub fn pdf(font: &ReportFont, title: &str, pages: &[Vec<Item>], footer: impl Fn(
                 Item::Text { x, y, size, text: s } => text(&mut surface, font, *x, *y, *size, s),
                 Item::Rect { x, y, w, h, fill, stroke } => rect(&mut surface, *x, *y, *w, *h, *fill, *stroke),
                 Item::Line { x1, y1, x2, y2 } => line(&mut surface, *x1, *y1, *x2, *y2),
-                Item::Image { x, y, w, h, data } => picture(&mut surface, *x, *y, *w, *h, data),
+                Item::Image { x, y, w, h, image } => picture(&mut surface, *x, *y, *w, *h, image),
             }
         }
         let f = footer(n + 1, pages.len());

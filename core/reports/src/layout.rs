@@ -5,7 +5,6 @@
 //! tested apart.
 
 use crate::font::ReportFont;
-use std::sync::Arc;
 
 pub const PAGE_W: f32 = 595.28;
 pub const PAGE_H: f32 = 841.89;
@@ -41,19 +40,20 @@ pub enum Item {
         x2: f32,
         y2: f32,
     },
-    /// A JPEG or PNG, drawn into the box.
+    /// A JPEG or PNG (read once, when the picture was made), drawn into
+    /// the box.
     Image {
         x: f32,
         y: f32,
         w: f32,
         h: f32,
-        data: Arc<Vec<u8>>,
+        image: krilla::image::Image,
     },
 }
 
-/// A picture for [`Layout::photos`]: its bytes, pixel size and caption.
+/// A picture for [`Layout::photos`]: the image, its pixel size and caption.
 pub struct Picture {
-    pub data: Arc<Vec<u8>>,
+    pub image: krilla::image::Image,
     pub width: u32,
     pub height: u32,
     pub caption: String,
@@ -219,7 +219,7 @@ impl<'f> Layout<'f> {
                 let scale = (box_w / p.width.max(1) as f32).min(box_h / p.height.max(1) as f32);
                 let (w, h) = (p.width as f32 * scale, p.height as f32 * scale);
                 let x = MARGIN_X + n as f32 * cell_w;
-                self.push(Item::Image { x, y: top, w, h, data: p.data.clone() });
+                self.push(Item::Image { x, y: top, w, h, image: p.image.clone() });
                 let caption = self.wrap(&p.caption, SMALL, box_w).into_iter().next().unwrap_or_default();
                 self.push(Item::Text { x, y: top + box_h + 12.0, size: SMALL, text: caption });
             }
@@ -256,7 +256,7 @@ impl<'f> Layout<'f> {
                 if let Some(p) = &b.image {
                     let scale = (150.0 / p.width.max(1) as f32).min(44.0 / p.height.max(1) as f32);
                     let (w, h) = (p.width as f32 * scale, p.height as f32 * scale);
-                    self.push(Item::Image { x: x + 8.0, y: top + 18.0, w, h, data: p.data.clone() });
+                    self.push(Item::Image { x: x + 8.0, y: top + 18.0, w, h, image: p.image.clone() });
                 }
                 self.push(Item::Line { x1: x, y1: top + 64.0, x2: x + cell_w - 24.0, y2: top + 64.0 });
                 self.push(Item::Text { x, y: top + 78.0, size: SMALL, text: format!("{}  {}", b.name, b.date) });

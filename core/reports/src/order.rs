@@ -112,7 +112,7 @@ pub fn render_recheck(facts: &Facts<'_>, issuer: &Issuer, lang: Lang, font: &Rep
         l.photos(&pictures);
     }
     l.gap(10.0);
-    let (last, _) = rechecks.iter().max_by_key(|(_, tr)| tr.at).map(|(h, tr)| (tr.at, h.id.clone())).unwrap_or_default();
+    let last = rechecks.iter().map(|(_, tr)| tr.at).max().unwrap_or_default();
     let reviewers: Vec<SignatureBlock> = rechecks
         .iter()
         .map(|(_, tr)| (tr.by.name.clone(), tr.at))
