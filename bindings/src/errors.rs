@@ -70,6 +70,13 @@ pub enum RedlineError {
         /// The core's message: what failed and why, for logs and developers.
         detail: String,
     },
+    /// The key does not open the encrypted store (another key, or none for
+    /// a store that has one). Nothing was read or changed: try the key the
+    /// app kept before a key change, or ask the user to sign in again.
+    WrongKey {
+        /// The core's message: what failed and why, for logs and developers.
+        detail: String,
+    },
     /// A fault in Redline itself (a bug). The call did not complete; the
     /// store stays usable. Worth reporting with the detail.
     Internal {
@@ -135,6 +142,7 @@ impl RedlineError {
             | RedlineError::Network { detail, .. }
             | RedlineError::Storage { detail }
             | RedlineError::Cancelled { detail }
+            | RedlineError::WrongKey { detail }
             | RedlineError::Internal { detail } => detail,
         }
     }
@@ -150,6 +158,7 @@ impl std::fmt::Display for RedlineError {
             RedlineError::Network { .. } => "network",
             RedlineError::Storage { .. } => "storage",
             RedlineError::Cancelled { .. } => "cancelled",
+            RedlineError::WrongKey { .. } => "wrong key",
             RedlineError::Internal { .. } => "internal error",
         };
         write!(f, "{what}: {}", self.detail())
@@ -177,6 +186,7 @@ impl From<redline_device::Error> for RedlineError {
             ErrorKind::Network => RedlineError::Network { detail, retryable: e.is_retryable() },
             ErrorKind::Storage => RedlineError::Storage { detail },
             ErrorKind::Cancelled => RedlineError::Cancelled { detail },
+            ErrorKind::WrongKey => RedlineError::WrongKey { detail },
         }
     }
 }

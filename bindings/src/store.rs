@@ -49,6 +49,33 @@ impl RedlineStore {
         })
     }
 
+    /// Opens (creating if needed) the encrypted store at `path` with the
+    /// app's key: 32 random bytes the app keeps in the Android Keystore or
+    /// the iOS Keychain (see android/README.md and ios/README.md). Another
+    /// key, or a store opened without its key, is `WrongKey`, and nothing
+    /// is read or changed. A store in clear from an earlier version is
+    /// encrypted, photos included, on its first open with a key.
+    #[uniffi::constructor]
+    pub fn open_encrypted(path: String, identity: Identity, key: Vec<u8>) -> FfiResult<Arc<RedlineStore>> {
+        guard("open_encrypted", || {
+            let core = Store::open_encrypted(&path, identity.into(), &key)?;
+            logging::emit(log::Level::Info, "open_encrypted", &format!("opened encrypted store {path}"));
+            Ok(Arc::new(RedlineStore { core, sync_turn: tokio::sync::Mutex::new(()) }))
+        })
+    }
+
+    /// Whether the store is encrypted.
+    pub fn is_encrypted(&self) -> bool {
+        self.core.is_encrypted()
+    }
+
+    /// Changes the store's key: when this returns, only `new_key` opens it.
+    /// Keep the old key until then: if the app is killed during the call,
+    /// the store opens with exactly one of the two.
+    pub fn rekey(&self, new_key: Vec<u8>) -> FfiResult<()> {
+        guard("rekey", || Ok(self.core.rekey(&new_key)?))
+    }
+
     /// The identity the store was opened with.
     pub fn identity(&self) -> Identity {
         self.core.identity().clone().into()

@@ -310,6 +310,7 @@ fun main() {
     store.close()
     syncTests(dir)
     taskTests(dir)
+    encryptionTests(dir)
     println("$passed passed, $failed failed")
     if (failed > 0) exitProcess(1)
 }

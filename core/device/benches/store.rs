@@ -7,9 +7,11 @@
 //!    open-hazards list (time and peak RSS, each in a fresh child process)
 //!    — against loading every hazard document to draw the same list;
 //! 3. size and load time of a finished inspection of 60 answers and 20
-//!    findings.
+//!    findings;
+//! 4. `encryption`: 1 and 2 on an encrypted store against the same in
+//!    clear, alternating, several rounds.
 //!
-//! `cargo bench -p redline-device --bench store [-- document|answer|list]`.
+//! `cargo bench -p redline-device --bench store [-- document|answer|list|encryption]`.
 //! The 1,000-inspection store is built once under the target directory and
 //! reused.
 
@@ -185,9 +187,11 @@ fn peak_rss_kb() -> u64 {
 /// `millis rows peak_kb`.
 fn child(mode: &str, path: &str) {
     let start = Instant::now();
-    let store = Store::open(path, me()).unwrap();
+    let store = if mode == "sealed" { Store::open_encrypted(path, me(), &BENCH_KEY).unwrap() } else { Store::open(path, me()).unwrap() };
     let rows = match mode {
-        "index" => store.hazards(&HazardQuery { open_only: true, limit: Some(100), ..Default::default() }, Date::today()).unwrap().len(),
+        "index" | "sealed" => {
+            store.hazards(&HazardQuery { open_only: true, limit: Some(100), ..Default::default() }, Date::today()).unwrap().len()
+        }
         _ => {
             // Naive: load every hazard document, fold it, sort, take 100.
             let conn = rusqlite::Connection::open(path).unwrap();
@@ -236,6 +240,76 @@ fn list_screen(root: &Path) {
     }
     println!("  ratio ours/naive (median time): {:.4}", medians[0] / medians[1]);
     println!("  database file: {:.1} MB", std::fs::metadata(&path).unwrap().len() as f64 / 1e6);
+}
+
+const BENCH_KEY: [u8; 32] = [0x5e; 32];
+
+/// Median of one round of answers on a fresh store, in clear or encrypted.
+fn answer_round(dir: &Path, sealed: bool, round: usize) -> f64 {
+    let path = dir.join(format!("answer-{sealed}-{round}.db"));
+    let store = if sealed { Store::open_encrypted(&path, me(), &BENCH_KEY).unwrap() } else { Store::open(&path, me()).unwrap() };
+    store.put_sites(&[site()]).unwrap();
+    let t = store.template("hazardous_chemicals", None).unwrap();
+    let items: Vec<String> = t.items().map(|(_, i)| i.id.clone()).filter(|i| i != "H26").collect();
+    let i = store.start_inspection("s1", InspectionKind::RoutinePatrol, "hazardous_chemicals").unwrap();
+    let mut times = vec![];
+    for n in 0..400 {
+        let note = (n % 2 == 1).then(|| format!("第{n}次"));
+        let start = Instant::now();
+        store.answer(&i.id, &items[n % items.len()], AnswerValue::Pass, note).unwrap();
+        times.push(start.elapsed().as_secs_f64() * 1e3);
+    }
+    stats(times).0
+}
+
+/// The big store, encrypted: a copy migrated once by opening it with a key.
+fn big_sealed_store(root: &Path) -> PathBuf {
+    let clear = big_store(root);
+    let path = root.join("big-store-sealed.db");
+    if !path.with_extension("db.key").exists() {
+        let _ = std::fs::remove_file(&path);
+        std::fs::copy(&clear, &path).unwrap();
+        let started = Instant::now();
+        drop(Store::open_encrypted(&path, me(), &BENCH_KEY).unwrap());
+        println!("  (encrypting the 1,000-inspection store on first open with a key: {:.2} s)", started.elapsed().as_secs_f64());
+    }
+    path
+}
+
+fn encryption(dir: &Path, root: &Path) {
+    println!("encryption at rest: the same work in clear and encrypted, alternating");
+    let (mut clear, mut sealed) = (vec![], vec![]);
+    for round in 0..7 {
+        clear.push(answer_round(dir, false, round));
+        sealed.push(answer_round(dir, true, round));
+    }
+    let spread = |v: &[f64]| format!("{:.3}-{:.3}", v.iter().cloned().fold(f64::MAX, f64::min), v.iter().cloned().fold(0.0, f64::max));
+    let (c, s) = (stats(clear.clone()).0, stats(sealed.clone()).0);
+    println!(
+        "  answer one item (median of 7 rounds of 400): clear {c:.3} ms ({}), encrypted {s:.3} ms ({}); ratio {:.2}",
+        spread(&clear),
+        spread(&sealed),
+        s / c
+    );
+    let clear_path = big_store(root);
+    let sealed_path = big_sealed_store(root);
+    let exe = std::env::current_exe().unwrap();
+    let mut runs: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
+    for _ in 0..9 {
+        for (mode, path) in [("index", &clear_path), ("sealed", &sealed_path)] {
+            let out = Command::new(&exe).args(["--child", mode, path.to_str().unwrap()]).output().unwrap();
+            let text = String::from_utf8_lossy(&out.stdout);
+            let ms = text.split_whitespace().next().and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("child said {text:?}"));
+            runs.entry(mode).or_default().push(ms);
+        }
+    }
+    let (c, s) = (stats(runs["index"].clone()).0, stats(runs["sealed"].clone()).0);
+    println!(
+        "  open the 1,000-inspection store and draw the open-hazards list (median of 9 fresh processes): clear {c:.1} ms ({}), encrypted {s:.1} ms ({}); ratio {:.2}",
+        spread(&runs["index"]),
+        spread(&runs["sealed"]),
+        s / c
+    );
 }
 
 fn document_size() {
@@ -303,5 +377,8 @@ fn main() {
     }
     if wants("list") {
         list_screen(&root);
+    }
+    if wants("encryption") {
+        encryption(dir.path(), &root);
     }
 }

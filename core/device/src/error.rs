@@ -53,6 +53,10 @@ pub enum Error {
     BadResponse(String),
     #[error("cancelled")]
     Cancelled,
+    /// The key does not open this encrypted store, or it was opened
+    /// without one. Nothing was read or changed.
+    #[error("wrong key: {0}")]
+    WrongKey(String),
 }
 
 impl Error {
@@ -70,6 +74,7 @@ impl Error {
             Error::Transition(_) => ErrorKind::InvalidInput,
             Error::Network { .. } => ErrorKind::Network,
             Error::Cancelled => ErrorKind::Cancelled,
+            Error::WrongKey(_) => ErrorKind::WrongKey,
             Error::CorruptDocument { .. } | Error::SchemaTooNew { .. } | Error::Automerge(_) | Error::Io(_) | Error::Sqlite(_) => {
                 ErrorKind::Storage
             }
@@ -95,6 +100,19 @@ impl From<redline_domain::Error> for Error {
             D::CorruptDocument { id, detail } => Error::CorruptDocument { id, detail },
             D::Automerge(a) => Error::Automerge(a),
             D::Io(i) => Error::Io(i),
+        }
+    }
+}
+
+impl From<redline_seal::SealError> for Error {
+    fn from(e: redline_seal::SealError) -> Self {
+        use redline_seal::SealError as S;
+        match e {
+            S::WrongKey => Error::WrongKey("this key does not open the store".into()),
+            S::BadKey(s) => Error::InvalidInput(s),
+            S::Corrupt(detail) => Error::CorruptDocument { id: "store key".into(), detail },
+            S::Io(e) => Error::Io(e),
+            S::Sqlite(e) => Error::Sqlite(e),
         }
     }
 }

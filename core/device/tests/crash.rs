@@ -13,6 +13,11 @@
 //! check passes. The store is reused across rounds so it grows and its
 //! documents pass through compaction many times.
 //!
+//! The same runs on an encrypted store, whose child also changes the key
+//! now and then (`REKEY`): after each kill the store opens with the key of
+//! the last acknowledged change or, if a change was under way, the next
+//! one — exactly one of the two — and holds everything acknowledged.
+//!
 //! No sleeps: the kill is driven by the acknowledgements the parent reads.
 //! The seed is printed; set `REDLINE_CRASH_SEED` to replay the same choices
 //! (the exact kill points depend on timing, which is the point).
@@ -30,6 +35,9 @@ use std::process::{Command, Stdio};
 
 const ENV_DB: &str = "REDLINE_CRASH_CHILD_DB";
 const ENV_ROUND: &str = "REDLINE_CRASH_CHILD_ROUND";
+/// Set for an encrypted store: the number of the key that opens it.
+const ENV_KEY: &str = "REDLINE_CRASH_CHILD_KEY";
+const SEALED_ROUNDS: u64 = 80;
 const ROUNDS: u64 = 200;
 /// Acknowledgements after which a round's child is killed: 0..=MAX_ACKS.
 const MAX_ACKS: u64 = 12;
@@ -78,6 +86,21 @@ fn photo_bytes(tag: u64) -> Vec<u8> {
     out
 }
 
+/// Key number `n` of the encrypted runs.
+fn key(n: u64) -> [u8; 32] {
+    let mut k = [0u8; 32];
+    k[..8].copy_from_slice(&n.to_le_bytes());
+    k[8..].fill(0xa5);
+    k
+}
+
+fn open_store(db: &Path, key_number: Option<u64>) -> redline_device::Result<Store> {
+    match key_number {
+        Some(n) => Store::open_encrypted(db, who(), &key(n)),
+        None => Store::open(db, who()),
+    }
+}
+
 fn seq_of(text: &str, prefix: &str) -> u64 {
     text.strip_prefix(prefix).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("{text:?} is not {prefix}<seq>"))
 }
@@ -93,7 +116,8 @@ fn crash_child() {
     let Ok(db) = std::env::var(ENV_DB) else { return };
     let round: u64 = std::env::var(ENV_ROUND).unwrap().parse().unwrap();
     let mut rng = Rng(round.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0xDEAD_BEEF);
-    let store = Store::open(&db, who()).expect("the store reopens after a crash");
+    let mut key_number: Option<u64> = std::env::var(ENV_KEY).ok().map(|k| k.parse().unwrap());
+    let store = open_store(Path::new(&db), key_number).expect("the store reopens after a crash");
     let stdout = std::io::stdout();
     let ack = |line: String| {
         let mut out = stdout.lock();
@@ -135,6 +159,13 @@ fn crash_child() {
         };
         let items: Vec<_> = template.items().map(|(_, i)| i.clone()).collect();
         match roll {
+            // Encrypted runs: now and then a new key.
+            95..=99 if key_number.is_some() => {
+                let next = key_number.unwrap() + 1;
+                store.rekey(&key(next)).unwrap();
+                key_number = Some(next);
+                ack(format!("REKEY {next} {seq}"));
+            }
             // Answers with notes: the bulk of an inspection, and what
             // drives documents through compaction.
             0..=59 => {
@@ -196,12 +227,18 @@ struct Acked {
     photos: BTreeMap<(String, String), u64>,
     /// Acknowledged edits per inspection.
     edits: BTreeMap<String, u64>,
+    /// The newest acknowledged key number.
+    key: Option<u64>,
 }
 
 impl Acked {
     fn record(&mut self, line: &str) {
         let parts: Vec<&str> = line.split(' ').collect();
         let seq = || parts.last().unwrap().parse::<u64>().unwrap();
+        if parts[0] == "REKEY" {
+            self.key = Some(parts[1].parse().unwrap());
+            return;
+        }
         *self.edits.entry(parts[1].to_string()).or_default() += 1;
         match parts[0] {
             "START" => self.inspections.push(parts[1].to_string()),
@@ -269,9 +306,13 @@ fn seed() -> u64 {
 /// Runs one child until it has acknowledged `kill_after` edits, kills it,
 /// and returns every acknowledgement it printed (also those the parent had
 /// not read when it pulled the trigger).
-fn run_child(db: &Path, round: u64, kill_after: u64, stderr_path: &Path) -> Vec<String> {
+fn run_child(db: &Path, round: u64, kill_after: u64, stderr_path: &Path, key_number: Option<u64>) -> Vec<String> {
     let exe = std::env::current_exe().unwrap();
-    let mut child = Command::new(exe)
+    let mut command = Command::new(exe);
+    if let Some(n) = key_number {
+        command.env(ENV_KEY, n.to_string());
+    }
+    let mut child = command
         .args(["--ignored", "--exact", "crash_child", "--nocapture", "--test-threads=1"])
         .env(ENV_DB, db)
         .env(ENV_ROUND, round.to_string())
@@ -315,20 +356,44 @@ fn run_child(db: &Path, round: u64, kill_after: u64, stderr_path: &Path) -> Vec<
 
 #[test]
 fn acknowledged_edits_survive_sigkill() {
+    survive_kills(ROUNDS, None);
+}
+
+#[test]
+fn acknowledged_edits_and_key_changes_survive_sigkill_on_an_encrypted_store() {
+    survive_kills(SEALED_ROUNDS, Some(1));
+}
+
+/// After a kill, the key that opens the store: the last acknowledged one,
+/// or the next if a change was under way. Never both, never neither.
+fn reopen(db: &Path, acked: Option<u64>, round: u64) -> (Store, Option<u64>) {
+    let Some(n) = acked else {
+        return (Store::open(db, who()).unwrap_or_else(|e| panic!("round {round}: reopening after the kill: {e}")), None);
+    };
+    match (open_store(db, Some(n)), open_store(db, Some(n + 1))) {
+        (Ok(store), Err(e)) if e.kind() == redline_device::ErrorKind::WrongKey => (store, Some(n)),
+        (Err(e), Ok(store)) if e.kind() == redline_device::ErrorKind::WrongKey => (store, Some(n + 1)),
+        (a, b) => panic!("round {round}: key {n} gave {:?}, key {} gave {:?}", a.err(), n + 1, b.err()),
+    }
+}
+
+fn survive_kills(rounds: u64, first_key: Option<u64>) {
     let seed = seed();
     println!("REDLINE_CRASH_SEED={seed}");
     let mut rng = Rng(seed);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("phone.db");
     let stderr_path = dir.path().join("child-stderr.txt");
-    drop(common::open(dir.path(), "phone.db", who()));
+    let store = open_store(&db, first_key).unwrap();
+    store.put_sites(&[common::site("site-1", "西湖化工仓库"), common::site("site-2", "文三路烟花店")]).unwrap();
+    drop(store);
 
-    let mut all = Acked::default();
-    let mut total_acks = 0;
-    let mut overran = 0;
-    for round in 0..ROUNDS {
+    let mut all = Acked { key: first_key, ..Default::default() };
+    let mut key_number = first_key;
+    let (mut total_acks, mut overran, mut rekeys_in_flight) = (0, 0, 0);
+    for round in 0..rounds {
         let kill_after = rng.below(MAX_ACKS + 1);
-        let acks = run_child(&db, round, kill_after, &stderr_path);
+        let acks = run_child(&db, round, kill_after, &stderr_path, key_number);
         assert!(acks.len() as u64 >= kill_after, "round {round}");
         if acks.len() as u64 > kill_after {
             overran += 1;
@@ -339,7 +404,12 @@ fn acknowledged_edits_survive_sigkill() {
             this_round.record(a);
             all.record(a);
         }
-        let store = Store::open(&db, who()).unwrap_or_else(|e| panic!("round {round}: reopening after the kill: {e}"));
+        let (store, opened_with) = reopen(&db, all.key, round);
+        if opened_with != all.key {
+            rekeys_in_flight += 1;
+            all.key = opened_with;
+        }
+        key_number = opened_with;
         store.check_integrity().unwrap_or_else(|e| panic!("round {round}: {e}"));
         this_round.check(&store);
         // A photo write cut short leaves a temporary file; reopening clears it.
@@ -347,18 +417,19 @@ fn acknowledged_edits_survive_sigkill() {
         assert_eq!(leftovers, 0, "round {round}: temporaries left after reopening");
     }
 
-    let store = Store::open(&db, who()).unwrap();
+    let store = open_store(&db, key_number).unwrap();
     store.check_integrity().unwrap();
     all.check(&store);
     let inspections = check_index(&store);
     println!(
-        "{ROUNDS} rounds, {total_acks} acknowledged edits ({overran} rounds printed more before dying), \
-         {inspections} inspections, {} photos",
+        "{rounds} rounds, {total_acks} acknowledged edits ({overran} rounds printed more before dying), \
+         {inspections} inspections, {} photos, key now {key_number:?} ({rekeys_in_flight} kills during a key change)",
         all.photos.len()
     );
-    assert!(total_acks as u64 >= ROUNDS * MAX_ACKS / 4, "the children did work: {total_acks}");
+    assert!(total_acks as u64 >= rounds * MAX_ACKS / 4, "the children did work: {total_acks}");
     // Kills landed across compactions, not only between small appends:
     // each inspection gets the edits of ~40 rounds (~240 acknowledged).
     let longest = all.edits.values().max().copied().unwrap_or(0);
-    assert!(longest >= 2 * COMPACT_AFTER as u64, "longest document had only {longest} edits");
+    let wanted = if rounds >= ROUNDS { 2 * COMPACT_AFTER as u64 } else { COMPACT_AFTER as u64 };
+    assert!(longest >= wanted, "longest document had only {longest} edits");
 }

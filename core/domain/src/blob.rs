@@ -7,6 +7,10 @@
 //! committed: after a crash a row never points at a missing or torn file.
 //! Writing the same bytes twice is a no-op, and a file can be verified
 //! against its name at any time.
+//!
+//! A folder may keep its files sealed (the phone, with a [`BlobCodec`] from
+//! `redline-seal`): the name stays the hash of the plaintext, which is what
+//! the server verifies and what documents refer to.
 
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -15,6 +19,7 @@ use std::fmt;
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The SHA-256 of a blob's bytes, as 64 lowercase hex digits.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -62,17 +67,38 @@ impl From<BlobHash> for String {
     }
 }
 
+/// How a folder keeps its files when they are not kept as they are.
+pub trait BlobCodec: Send + Sync {
+    /// The bytes to write for the blob `hash` holding `plain`.
+    fn seal(&self, hash: &BlobHash, plain: &[u8]) -> Vec<u8>;
+    /// The plaintext of a stored file; `None` when it does not open
+    /// (changed, damaged, or another blob's file under this name).
+    fn open(&self, hash: &BlobHash, stored: Vec<u8>) -> Option<Vec<u8>>;
+    /// Whether a stored file is sealed (else written before sealing began).
+    fn is_sealed(&self, stored: &[u8]) -> bool;
+}
+
 /// A folder of blobs named by their hash, with a `tmp` folder for writes in
 /// progress. `ab/abcdef…`: a two-character fan-out keeps directories small.
 pub struct BlobFolder {
     root: PathBuf,
+    codec: Option<Arc<dyn BlobCodec>>,
 }
 
 impl BlobFolder {
     pub fn open(root: impl Into<PathBuf>) -> Result<BlobFolder> {
         let root = root.into();
         fs::create_dir_all(root.join("tmp"))?;
-        Ok(BlobFolder { root })
+        Ok(BlobFolder { root, codec: None })
+    }
+
+    /// A folder whose files are written sealed by `codec`; files written
+    /// before are still read (and verified) until [`Self::seal_existing`]
+    /// has sealed them.
+    pub fn open_sealed(root: impl Into<PathBuf>, codec: Arc<dyn BlobCodec>) -> Result<BlobFolder> {
+        let mut folder = BlobFolder::open(root)?;
+        folder.codec = Some(codec);
+        Ok(folder)
     }
 
     pub fn root(&self) -> &Path {
@@ -97,18 +123,26 @@ impl BlobFolder {
         if self.verified(&hash) {
             return Ok(hash);
         }
-        let tmp = self.temp_path(&hash);
+        self.write(&hash, bytes)?;
+        Ok(hash)
+    }
+
+    /// Writes the file of `hash` (sealed, if the folder seals) through a
+    /// synced temporary file and a rename.
+    fn write(&self, hash: &BlobHash, plain: &[u8]) -> Result<()> {
+        let sealed = self.codec.as_ref().map(|c| c.seal(hash, plain));
+        let tmp = self.temp_path(hash);
         let written = (|| -> std::io::Result<()> {
             let mut f = File::create(&tmp)?;
-            f.write_all(bytes)?;
+            f.write_all(sealed.as_deref().unwrap_or(plain))?;
             f.sync_all()?;
-            self.rename_into_place(&tmp, &hash)
+            self.rename_into_place(&tmp, hash)
         })();
         if let Err(e) = written {
             let _ = fs::remove_file(&tmp);
             return Err(e.into());
         }
-        Ok(hash)
+        Ok(())
     }
 
     /// Moves a complete file (already synced by its writer) into place if
@@ -122,6 +156,9 @@ impl BlobFolder {
             return Ok(false);
         }
         if self.path_of(hash).exists() {
+            fs::remove_file(file)?;
+        } else if self.codec.is_some() {
+            self.write(hash, &bytes)?;
             fs::remove_file(file)?;
         } else {
             File::open(file)?.sync_all()?;
@@ -140,13 +177,18 @@ impl BlobFolder {
 
     /// The bytes of `hash`, verified against it.
     pub fn get(&self, hash: &BlobHash) -> Result<Vec<u8>> {
-        let bytes = match fs::read(self.path_of(hash)) {
+        let stored = match fs::read(self.path_of(hash)) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Error::NotFound(format!("blob {hash}"))),
             Err(e) => return Err(e.into()),
         };
+        let damaged = |detail: &str| Error::CorruptDocument { id: hash.to_string(), detail: detail.into() };
+        let bytes = match &self.codec {
+            Some(c) if c.is_sealed(&stored) => c.open(hash, stored).ok_or_else(|| damaged("the sealed blob file does not open"))?,
+            _ => stored,
+        };
         if !hash.matches(&bytes) {
-            return Err(Error::CorruptDocument { id: hash.to_string(), detail: "blob content does not match its hash".into() });
+            return Err(damaged("blob content does not match its hash"));
         }
         Ok(bytes)
     }
@@ -156,7 +198,32 @@ impl BlobFolder {
     }
 
     fn verified(&self, hash: &BlobHash) -> bool {
-        fs::read(self.path_of(hash)).is_ok_and(|b| hash.matches(&b))
+        self.get(hash).is_ok()
+    }
+
+    /// Seals every file written before the folder sealed (a store sealed by
+    /// an update); files that do not match their name are left for
+    /// [`Self::get`] to report. Safe to repeat after a crash. Returns how
+    /// many were sealed.
+    pub fn seal_existing(&self) -> Result<u32> {
+        let Some(codec) = &self.codec else { return Ok(0) };
+        let mut sealed = 0;
+        for fan in fs::read_dir(&self.root)? {
+            let fan = fan?.path();
+            if !fan.is_dir() || fan.file_name().is_some_and(|n| n == "tmp") {
+                continue;
+            }
+            for file in fs::read_dir(&fan)? {
+                let path = file?.path();
+                let Some(hash) = path.file_name().and_then(|n| n.to_str()).and_then(BlobHash::parse) else { continue };
+                let stored = fs::read(&path)?;
+                if !codec.is_sealed(&stored) && hash.matches(&stored) {
+                    self.write(&hash, &stored)?;
+                    sealed += 1;
+                }
+            }
+        }
+        Ok(sealed)
     }
 
     /// Deletes the file of `hash`; false when there was none.

@@ -23,6 +23,9 @@ pub enum ErrorKind {
     Storage,
     /// The caller cancelled the operation; nothing half-done was kept.
     Cancelled,
+    /// The key given does not open the encrypted store (or none was given
+    /// for one); nothing was read or changed.
+    WrongKey,
 }
 
 #[derive(Debug, thiserror::Error)]

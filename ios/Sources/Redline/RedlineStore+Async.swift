@@ -31,6 +31,13 @@ extension RedlineStore {
         try await redlineCall { try RedlineStore.open(path: path, identity: identity) }
     }
 
+    /// Opens an encrypted store off the main thread with the app's 32-byte
+    /// key from the Keychain (the first open of a store in clear encrypts
+    /// it, photos included, which takes a while). See ios/README.md.
+    public static func openEncrypted(path: String, identity: Identity, key: Data) async throws -> RedlineStore {
+        try await redlineCall { try RedlineStore.openEncrypted(path: path, identity: identity, key: key) }
+    }
+
     /// Runs any store call off the caller's thread:
     /// `let rows = try await store.perform { try $0.inspections(query: q) }`.
     public func perform<T>(_ body: @escaping @Sendable (RedlineStore) throws -> T) async throws -> T {

@@ -7,12 +7,16 @@
 //! statement (or read transaction) sees everything committed before it
 //! began: an edit acknowledged to the app is visible to the next read on
 //! any connection.
+//!
+//! A sealed store's connections open its URI through the sealed VFS
+//! (`redline-seal`): the same connections, every page sealed on its way to
+//! flash.
 
 use super::schema;
 use crate::error::Result;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::ops::Deref;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -25,6 +29,32 @@ const IDLE_READERS: usize = 2;
 /// process holds the database (never in the app).
 const BUSY: Duration = Duration::from_secs(5);
 
+/// Where connections open the database.
+#[derive(Clone, Debug)]
+pub enum Target {
+    /// A database in clear, by path.
+    Clear(PathBuf),
+    /// A sealed database, by the URI naming its VFS and key.
+    Sealed(String),
+}
+
+impl Target {
+    fn connect(&self, reader: bool) -> Result<Connection> {
+        match self {
+            Target::Clear(path) if !reader => Ok(Connection::open(path)?),
+            Target::Clear(path) => {
+                let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+                Ok(Connection::open_with_flags(path, flags)?)
+            }
+            Target::Sealed(uri) => {
+                let conn = Connection::open_with_flags(uri, redline_seal::database::open_flags(reader))?;
+                redline_seal::configure_connection(&conn)?;
+                Ok(conn)
+            }
+        }
+    }
+}
+
 /// The one writing connection.
 pub struct Writer {
     pub conn: Connection,
@@ -32,8 +62,8 @@ pub struct Writer {
 
 impl Writer {
     /// Opens the database for writing and brings its schema up to date.
-    pub fn open(path: &Path) -> Result<Writer> {
-        let mut conn = Connection::open(path)?;
+    pub fn open(target: &Target) -> Result<Writer> {
+        let mut conn = target.connect(false)?;
         schema::prepare(&mut conn)?;
         Ok(Writer { conn })
     }
@@ -41,15 +71,15 @@ impl Writer {
 
 /// Read-only connections, opened on demand and reused.
 pub struct Readers {
-    path: PathBuf,
+    target: Target,
     idle: Mutex<Vec<Connection>>,
 }
 
 impl Readers {
     /// Opens the first reader at once, so a damaged or unreadable file is
     /// reported by `Store::open`, not by the first list screen.
-    pub fn open(path: &Path) -> Result<Readers> {
-        let readers = Readers { path: path.to_path_buf(), idle: Mutex::new(vec![]) };
+    pub fn open(target: &Target) -> Result<Readers> {
+        let readers = Readers { target: target.clone(), idle: Mutex::new(vec![]) };
         let first = readers.connect()?;
         readers.lock().push(first);
         Ok(readers)
@@ -65,8 +95,7 @@ impl Readers {
         // Read-write flags with `query_only`: a read-only open of a WAL
         // database fails when the -shm file cannot be created, and the
         // writer, not the readers, owns the schema.
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
-        let conn = Connection::open_with_flags(&self.path, flags)?;
+        let conn = self.target.connect(true)?;
         conn.pragma_update(None, "query_only", true)?;
         conn.busy_timeout(BUSY)?;
         Ok(conn)
@@ -126,8 +155,9 @@ mod tests {
     fn readers_see_each_commit_and_cannot_write() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db");
-        let w = Writer::open(&path).unwrap();
-        let readers = Readers::open(&path).unwrap();
+        let target = Target::Clear(path);
+        let w = Writer::open(&target).unwrap();
+        let readers = Readers::open(&target).unwrap();
         let count = |r: &Reader<'_>| r.query_row("SELECT COUNT(*) FROM sites", [], |row| row.get::<_, i64>(0)).unwrap();
         let r = readers.get().unwrap();
         assert_eq!(count(&r), 0);
@@ -146,8 +176,9 @@ mod tests {
     fn a_reader_reads_while_the_writer_holds_a_transaction() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db");
-        let mut w = Writer::open(&path).unwrap();
-        let readers = Readers::open(&path).unwrap();
+        let target = Target::Clear(path);
+        let mut w = Writer::open(&target).unwrap();
+        let readers = Readers::open(&target).unwrap();
         let tx = w.conn.transaction().unwrap();
         tx.execute("INSERT INTO sites (id, name, area, json) VALUES ('s', 'n', 'a', '{}')", []).unwrap();
         let r = readers.get().unwrap();

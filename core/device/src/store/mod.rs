@@ -27,6 +27,7 @@ mod replica;
 #[cfg(feature = "reports")]
 mod reports;
 mod schema;
+mod sealing;
 mod sync_apply;
 mod sync_plan;
 mod tasks;
@@ -50,7 +51,7 @@ use crate::site::Site;
 use crate::template::{Template, builtin_templates};
 use crate::time::Date;
 use cache::DocCache;
-use connections::{Reader, Readers, Writer};
+use connections::{Reader, Readers, Target, Writer};
 use rusqlite::{OptionalExtension, params};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -76,6 +77,8 @@ pub struct Store {
     path: PathBuf,
     #[cfg(feature = "photos")]
     font: Mutex<Option<crate::photo::WatermarkFont>>,
+    /// The keys of an encrypted store; `None` for a store in clear.
+    seal: Option<redline_seal::SealedDatabase>,
     #[cfg(test)]
     hooks: test_support::Hooks,
 }
@@ -91,17 +94,26 @@ pub struct TemplateInfo {
 }
 
 impl Store {
-    /// Opens (creating if needed) the store at `path`; photos go in a
-    /// `blobs` folder beside it.
+    /// Opens (creating if needed) the store at `path` in clear; photos go
+    /// in a `blobs` folder beside it. An encrypted store is refused with
+    /// `WrongKey`: open it with [`Store::open_encrypted`].
     pub fn open(path: impl AsRef<Path>, identity: Identity) -> Result<Store> {
         let path = path.as_ref().to_path_buf();
-        if identity.user_id.trim().is_empty() || identity.device_id.trim().is_empty() {
-            return Err(Error::InvalidInput("identity needs a user id and a device id".into()));
+        check_identity(&identity)?;
+        if redline_seal::database::is_sealed(&path) {
+            return Err(Error::WrongKey("this store is encrypted: open it with its key".into()));
         }
-        let writer = Writer::open(&path)?;
-        let readers = Readers::open(&path)?;
+        Store::open_at(path.clone(), identity, Target::Clear(path), None)
+    }
+
+    fn open_at(path: PathBuf, identity: Identity, target: Target, seal: Option<redline_seal::SealedDatabase>) -> Result<Store> {
+        let writer = Writer::open(&target)?;
+        let readers = Readers::open(&target)?;
         let blob_root = path.with_extension("blobs");
-        let blobs = BlobFolder::open(blob_root)?;
+        let blobs = match &seal {
+            Some(sealed) => BlobFolder::open_sealed(blob_root, sealing::codec(sealed))?,
+            None => BlobFolder::open(blob_root)?,
+        };
         blobs.sweep_temporaries()?;
         let mut templates = builtin_templates().iter().map(|t| ((t.id.clone(), t.version), Arc::new(t.clone()))).collect();
         load_published_templates(&writer, &mut templates)?;
@@ -116,6 +128,7 @@ impl Store {
             path,
             #[cfg(feature = "photos")]
             font: Mutex::new(None),
+            seal,
             #[cfg(test)]
             hooks: test_support::Hooks::default(),
         })
@@ -269,6 +282,13 @@ impl Store {
         let result: String = self.reader()?.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
         if result == "ok" { Ok(()) } else { Err(Error::CorruptDocument { id: "database".into(), detail: result }) }
     }
+}
+
+fn check_identity(identity: &Identity) -> Result<()> {
+    if identity.user_id.trim().is_empty() || identity.device_id.trim().is_empty() {
+        return Err(Error::InvalidInput("identity needs a user id and a device id".into()));
+    }
+    Ok(())
 }
 
 /// Published versions live in the database; built-ins are compiled in.

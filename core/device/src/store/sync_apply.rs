@@ -164,7 +164,7 @@ pub fn set_meta(tx: &Transaction<'_>, key: &str, value: &str) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::connections::Writer;
+    use super::super::connections::{Target, Writer};
     use super::super::sync_plan::{LocalDoc, plan};
     use super::super::test_support::*;
     use super::*;
@@ -212,7 +212,7 @@ mod tests {
     #[test]
     fn merges_acknowledgements_new_documents_reference_data_and_the_cursor_are_stored() {
         let dir = tempfile::tempdir().unwrap();
-        let mut w = Writer::open(&dir.path().join("db")).unwrap();
+        let mut w = Writer::open(&Target::Clear(dir.path().join("db"))).unwrap();
         let (mut server, mut phone) = shared();
         let id = phone.id().to_string();
         let local = stored(&mut w, &mut [&mut phone]);
@@ -258,7 +258,7 @@ mod tests {
     #[test]
     fn a_rollback_a_removal_and_the_quarantine_are_stored() {
         let dir = tempfile::tempdir().unwrap();
-        let mut w = Writer::open(&dir.path().join("db")).unwrap();
+        let mut w = Writer::open(&Target::Clear(dir.path().join("db"))).unwrap();
         let (mut server, mut phone) = shared();
         let (_, mut unknown) = shared();
         let (id, gone) = (phone.id().to_string(), unknown.id().to_string());
@@ -288,7 +288,7 @@ mod tests {
     #[test]
     fn a_document_rebuilt_after_dropped_bytes_still_stores_what_was_merged() {
         let dir = tempfile::tempdir().unwrap();
-        let mut w = Writer::open(&dir.path().join("db")).unwrap();
+        let mut w = Writer::open(&Target::Clear(dir.path().join("db"))).unwrap();
         let (mut server, mut phone) = shared();
         let id = phone.id().to_string();
         let local = stored(&mut w, &mut [&mut phone]);
