@@ -18,5 +18,5 @@ forbid() {
     echo "$crate: none of $* (ok)"
 }
 
-forbid redline-domain rusqlite image reqwest uniffi fast_image_resize jpeg-encoder axum tokio-postgres ring redline-seal
-forbid redline-server image reqwest fast_image_resize jpeg-encoder ab_glyph uniffi redline-seal
+forbid redline-domain rusqlite image reqwest uniffi jpeg-encoder axum tokio-postgres ring redline-seal redline-photo
+forbid redline-server image reqwest jpeg-encoder ab_glyph uniffi redline-seal redline-photo

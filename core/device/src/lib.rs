@@ -16,8 +16,9 @@ pub use redline_domain::{blob, code, doc, hazard, inspection, listing, people, p
 pub mod error;
 pub mod store;
 
+/// The photo capture pipeline (redline-photo).
 #[cfg(feature = "photos")]
-pub mod photo;
+pub use redline_photo as photo;
 
 pub mod sync;
 

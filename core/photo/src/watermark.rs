@@ -13,44 +13,66 @@
 //! phone already has one. The app passes the system font (Android:
 //! `/system/fonts/NotoSansCJK-Regular.ttc`; iOS: the PingFang file, or font
 //! bytes it loaded) or any .ttf/.otf/.ttc file; face 0 of a collection is
-//! used. The font is parsed once and shared (`Arc`) between photos; its
-//! whole file stays in memory while the app holds it.
+//! used. A font file is memory-mapped once per process and shared by every
+//! store and photo: only the pages of the tables and glyphs drawn are read
+//! into memory, not the whole 20 MB of Android's CJK font.
 //!
 //! Sizes follow the image: a line is about 1/40 of the long edge (51 px on
-//! a 2048 px photo, at least 14 px), readable on a phone screen without
-//! covering the evidence; lines too wide for the photo end with "…".
+//! a 2048 px photo), readable on a phone screen without covering the
+//! evidence, and smaller where the photo is small: the text is made to fit
+//! the width and the band to stay within 40% of the height, so on a 128 px
+//! picture the coordinates are whole and most of it still shows. Only a
+//! line too long for any legible size (a pasted paragraph as the site's
+//! name) ends with "…".
 
-use std::path::Path;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
-use ab_glyph::{Font, FontVec, GlyphId, PxScale, ScaleFont, point};
+use ab_glyph::{Font, FontArc, FontRef, FontVec, GlyphId, PxScale, ScaleFont, point};
 
 use super::{PhotoError, Rgb8};
-use crate::site::GeoPoint;
-use crate::time::{Date, Millis};
+use redline_domain::site::GeoPoint;
+use redline_domain::time::{Date, Millis};
 
 /// A font for watermarks, parsed once and cheap to clone.
 #[derive(Clone)]
-pub struct WatermarkFont(Arc<FontVec>);
+pub struct WatermarkFont(FontArc);
+
+/// Font files mapped so far in this process, by canonical path.
+fn mapped() -> &'static Mutex<HashMap<PathBuf, FontArc>> {
+    static MAPPED: OnceLock<Mutex<HashMap<PathBuf, FontArc>>> = OnceLock::new();
+    MAPPED.get_or_init(Default::default)
+}
 
 impl WatermarkFont {
-    /// Loads a .ttf, .otf or .ttc file (face 0 of a collection).
+    /// Maps a .ttf, .otf or .ttc file (face 0 of a collection) into
+    /// memory, once per process: a path loaded before gives the same font.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, PhotoError> {
         let path = path.as_ref();
-        let data = std::fs::read(path).map_err(|e| PhotoError::Font(format!("cannot read {}: {e}", path.display())))?;
-        Self::from_bytes(data)
+        let unreadable = |e: std::io::Error| PhotoError::Font(format!("cannot read {}: {e}", path.display()));
+        let canonical = std::fs::canonicalize(path).map_err(unreadable)?;
+        let mut cache = mapped().lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(font) = cache.get(&canonical) {
+            return Ok(WatermarkFont(font.clone()));
+        }
+        let file = std::fs::File::open(&canonical).map_err(unreadable)?;
+        // Safety: a font file is a read-only system or app file; the
+        // mapping is kept for the life of the process (cached, never
+        // unmapped), as the font borrowing it is.
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(unreadable)?;
+        check(&FontRef::try_from_slice_and_index(&map, 0).map_err(|_| not_a_font())?)?;
+        let map: &'static memmap2::Mmap = Box::leak(Box::new(map));
+        let font = FontArc::new(FontRef::try_from_slice_and_index(map, 0).map_err(|_| not_a_font())?);
+        cache.insert(canonical, font.clone());
+        Ok(WatermarkFont(font))
     }
 
     /// Parses font bytes (.ttf, .otf, or .ttc with face 0).
     pub fn from_bytes(data: Vec<u8>) -> Result<Self, PhotoError> {
-        let font =
-            FontVec::try_from_vec_and_index(data, 0).map_err(|_| PhotoError::Font("not a TrueType/OpenType font or collection".into()))?;
-        // Every watermark has a date; a font without digits (a symbol or
-        // emoji font picked by mistake) would draw only empty boxes.
-        if font.glyph_id('0') == GlyphId(0) {
-            return Err(PhotoError::Font("the font has no digits".into()));
-        }
-        Ok(WatermarkFont(Arc::new(font)))
+        let font = FontVec::try_from_vec_and_index(data, 0).map_err(|_| not_a_font())?;
+        check(&font)?;
+        Ok(WatermarkFont(FontArc::new(font)))
     }
 
     /// Whether every character of `text` has a glyph: lets the app check
@@ -58,6 +80,19 @@ impl WatermarkFont {
     pub fn covers(&self, text: &str) -> bool {
         text.chars().filter(|c| !c.is_whitespace()).all(|c| self.0.glyph_id(c) != GlyphId(0))
     }
+}
+
+fn not_a_font() -> PhotoError {
+    PhotoError::Font("not a TrueType/OpenType font or collection".into())
+}
+
+/// Every watermark has a date; a font without digits (a symbol or emoji
+/// font picked by mistake) would draw only empty boxes.
+fn check(font: &impl Font) -> Result<(), PhotoError> {
+    if font.glyph_id('0') == GlyphId(0) {
+        return Err(PhotoError::Font("the font has no digits".into()));
+    }
+    Ok(())
 }
 
 impl std::fmt::Debug for WatermarkFont {
@@ -138,8 +173,30 @@ pub fn band_rect(watermark: &Watermark, width: u32, height: u32) -> Option<BandR
     layout(watermark, width, height).map(|l| l.band)
 }
 
+/// The smallest text drawn, in pixels: below it nothing is legible.
+const MIN_PX: f32 = 6.0;
+/// The most of a photo's height the band may take.
+const MAX_BAND_SHARE: f32 = 0.4;
+
+/// The text size for a `width` x `height` photo: 1/40 of the long edge,
+/// smaller if the lines (each measured at 100 px, widths scale linearly)
+/// would not fit the width, or the band would take too much of the height.
+fn text_px(wm: &Watermark, lines: &[String], width: u32, height: u32) -> f32 {
+    let font = wm.font.0.as_scaled(PxScale::from(100.0));
+    // Lines of absurd length are cut, not fitted: they must not shrink the
+    // time and coordinates to nothing.
+    let widest = lines.iter().map(|l| shape_line(&font, l, 100.0 * 60.0).1 / 100.0).fold(0.0, f32::max);
+    let by_edge = width.max(height) as f32 / 40.0;
+    // Text plus margin and padding on both sides: (widest + 2) * px.
+    let by_width = width as f32 / (widest + 2.0);
+    // Lines at 1.25 px each, padding (0.5 px) twice and the margin (0.5 px).
+    let by_height = MAX_BAND_SHARE * height as f32 / (1.25 * lines.len() as f32 + 1.5);
+    by_edge.min(by_width).min(by_height).max(MIN_PX).floor()
+}
+
 fn layout(wm: &Watermark, width: u32, height: u32) -> Option<Layout> {
-    let px = (width.max(height) as f32 / 40.0).max(14.0).round();
+    let texts = wm.lines();
+    let px = text_px(wm, &texts, width, height);
     let scale = PxScale::from(px);
     let font = wm.font.0.as_scaled(scale);
     let line_h = (px * 1.25).round();
@@ -151,7 +208,7 @@ fn layout(wm: &Watermark, width: u32, height: u32) -> Option<Layout> {
     }
     let mut lines = Vec::new();
     let mut text_w: f32 = 0.0;
-    for text in wm.lines() {
+    for text in texts {
         let (glyphs, w) = shape_line(&font, &text, max_text_w);
         text_w = text_w.max(w);
         lines.push(glyphs);
@@ -214,7 +271,7 @@ pub(crate) fn burn(img: &mut Rgb8, wm: &Watermark) {
             *v = ((u32::from(*v) * 115) >> 8) as u8;
         }
     }
-    let font = &*wm.font.0;
+    let font = &wm.font.0;
     for (glyphs, baseline) in &layout.lines {
         for &(id, x) in glyphs {
             let glyph = id.with_scale_and_position(layout.scale, point(layout.text_x + x, *baseline));
@@ -266,6 +323,35 @@ mod tests {
         assert!(w <= 200.0 && w > 150.0, "{w}");
         assert_eq!(glyphs.last().unwrap().0, scaled.glyph_id('…'));
         assert!(glyphs.len() < 12);
+    }
+
+    #[test]
+    fn on_small_photos_the_band_shrinks_and_no_line_is_cut() {
+        let Ok(font) = WatermarkFont::from_file("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc") else {
+            return; // the integration tests insist on the font; this one may skip
+        };
+        let wm = Watermark {
+            time: 1_772_692_200_000,
+            location: Some(GeoPoint { lat: 30.27412, lon: 120.15512 }),
+            site_name: "湘家荡烟花爆竹经营部".into(),
+            inspector_name: "张检查员".into(),
+            inspection_code: "3F9A2C1B".into(),
+            font: font.clone(),
+        };
+        let ellipsis = font.0.glyph_id('…');
+        for (w, h) in [(128, 96), (96, 128), (200, 150), (640, 480), (2048, 1536), (4000, 3000)] {
+            let l = layout(&wm, w, h).unwrap_or_else(|| panic!("{w}x{h}: no band"));
+            // At the smallest legible size five lines need ~45 px: on a
+            // photo under 120 px high that is up to half of it.
+            let share = if h < 120 { 0.5 } else { MAX_BAND_SHARE };
+            assert!(l.band.height as f32 <= share * h as f32 + 1.0, "{w}x{h}: band {:?}", l.band);
+            assert!(l.band.x + l.band.width <= w, "{w}x{h}: band {:?} wider than the photo", l.band);
+            for (glyphs, _) in &l.lines {
+                assert!(glyphs.iter().all(|(g, _)| *g != ellipsis), "{w}x{h}: a line was cut");
+            }
+        }
+        // Large photos keep the size readable at arm's length: 1/40 of the long edge.
+        assert_eq!(layout(&wm, 2048, 1536).unwrap().scale, PxScale::from(51.0));
     }
 
     #[test]

@@ -13,8 +13,8 @@
 
 use exif::{DateTime, Exif, In, Reader, Tag, Value};
 
-use crate::site::GeoPoint;
-use crate::time::{Date, Millis};
+use redline_domain::site::GeoPoint;
+use redline_domain::time::{Date, Millis};
 
 /// China keeps UTC+8 all year; cameras that write no offset are on it.
 const CHINA_OFFSET_MINUTES: i64 = 8 * 60;

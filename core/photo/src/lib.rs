@@ -45,8 +45,8 @@ mod probe;
 mod scale;
 mod watermark;
 
-use crate::site::GeoPoint;
-use crate::time::Millis;
+use redline_domain::site::GeoPoint;
+use redline_domain::time::Millis;
 
 pub use watermark::{BandRect, Watermark, WatermarkFont, band_rect};
 
