@@ -37,12 +37,12 @@ private func freshDir() throws -> URL {
 }
 
 final class EncryptionTests: XCTestCase {
-    func testNothingInClearWrongOrMissingKeyRefusedAndRekey() async throws {
+    func testNothingInClearWrongOrMissingKeyRefusedAndRekey() throws {
         let dir = try freshDir()
         let db = dir.appendingPathComponent("phone.db").path
         let who = inspector()
         let (key, newKey) = (randomKey(), randomKey())
-        var store: RedlineStore? = try await RedlineStore.openEncrypted(path: db, identity: who, key: key)
+        var store: RedlineStore? = try RedlineStore.openEncrypted(path: db, identity: who, key: key)
         XCTAssertTrue(store!.isEncrypted())
         let id = try inspectSecretly(store!)
         XCTAssertEqual(filesContaining(dir, mark), [])
@@ -60,6 +60,14 @@ final class EncryptionTests: XCTestCase {
         }
         let reopened = try RedlineStore.openEncrypted(path: db, identity: who, key: newKey)
         XCTAssertEqual(try reopened.inspection(inspectionId: id).id, id)
+    }
+
+    func testTheAsyncOpenOpensWithTheKeyOffTheMainThread() async throws {
+        let dir = try freshDir()
+        let db = dir.appendingPathComponent("phone.db").path
+        let key = randomKey()
+        let store = try await RedlineStore.openEncrypted(path: db, identity: inspector(), key: key)
+        XCTAssertTrue(store.isEncrypted())
     }
 
     func testAStoreInClearIsEncryptedOnFirstOpenWithAKey() throws {
