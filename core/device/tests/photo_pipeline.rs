@@ -134,6 +134,27 @@ fn all_eight_exif_orientations_come_out_upright() {
     }
 }
 
+#[test]
+fn orientation_kept_only_in_imagemagicks_png_text_profile_is_applied() {
+    // What ImageMagick writes for a photo it converted to PNG: no eXIf
+    // chunk, the EXIF as hex in a "Raw profile type exif" text chunk.
+    let u = upright();
+    let png = encode_png(&stored_for(&u, 6));
+    let mut block = b"Exif\0\0".to_vec();
+    block.extend(tiff(vec![short(0x0112, 6)], vec![], vec![]));
+    let hex: Vec<String> = block.chunks(36).map(|c| c.iter().map(|b| format!("{b:02x}")).collect()).collect();
+    let mut text = b"Raw profile type exif\0".to_vec();
+    text.extend(format!("\nexif\n{:8}\n{}\n", block.len(), hex.join("\n")).into_bytes());
+    // After IHDR (8 bytes of signature, 25 of header chunk).
+    let with_profile = [&png[..33], &png_chunk(b"tEXt", &text), &png[33..]].concat();
+    let out = process(&with_profile, &opts()).unwrap();
+    assert_eq!((out.width, out.height), (96, 64));
+    assert_eq!(corners(&decode(&out.jpeg)), ["red", "green", "blue", "grey"]);
+    // Without the profile the same pixels stay as stored (on their side).
+    let out = process(&png, &opts()).unwrap();
+    assert_eq!((out.width, out.height), (64, 96));
+}
+
 // ------------------------------------------------------------------- sizes
 
 #[test]
@@ -338,6 +359,31 @@ fn truncated_jpegs_and_pngs_are_truncated() {
     let png = encode_png(&textured(640, 480));
     let err = refused(&png[..png.len() / 2]);
     assert!(matches!(err, PhotoError::Truncated(_)), "{err:?}");
+}
+
+#[test]
+fn damaged_picture_data_after_intact_headers_is_refused_not_stored_grey() {
+    // Headers, tables and the first rows intact; garbage from 40% of the
+    // compressed data on (a bad sector, a broken copy). Recovering, the
+    // decoder would paint the rest flat grey: evidence that is not.
+    let jpeg = encode_jpeg(&textured(640, 480), 85);
+    let sos = jpeg.windows(2).position(|w| w == [0xFF, 0xDA]).expect("a scan");
+    let start = sos + (jpeg.len() - sos) * 4 / 10;
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    for seed in 0..20u64 {
+        let mut damaged = jpeg.clone();
+        state ^= seed.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        for b in &mut damaged[start..jpeg.len() - 2] {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            // Never 0xFF: the markers stay intact, only the coded data is bad.
+            *b = (state % 255) as u8;
+        }
+        let err = refused(&damaged);
+        assert!(matches!(err, PhotoError::Decode(_)), "seed {seed}: {err:?}");
+        assert_eq!(redline_device::Error::from(err).kind(), ErrorKind::InvalidInput);
+    }
 }
 
 #[test]

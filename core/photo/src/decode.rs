@@ -1,5 +1,11 @@
-//! Decodes the probed bytes into pixels with the `image` crate, under
-//! explicit limits, and flattens any transparency onto white.
+//! Decodes the probed bytes into pixels, under explicit limits, and
+//! flattens any transparency onto white. PNGs go through the `image`
+//! crate; JPEGs through its JPEG decoder (zune-jpeg) called directly, for
+//! two reasons: in strict mode, so that a photo whose compressed data is
+//! damaged after intact headers is refused as damaged (recovering, the
+//! decoder would fill the rest with flat grey and store that as evidence,
+//! with no warning); and on the probed bytes themselves, without the copy
+//! of the whole file `image` makes first.
 //!
 //! The limits are belt and braces: `probe` has already refused absurd
 //! dimensions, but the decoder is told the same bounds (`max_image_width`,
@@ -22,11 +28,61 @@ use super::probe::{Format, Probed};
 use super::{MAX_DECODE_BYTES, MAX_SIDE, PhotoError};
 
 pub(crate) fn decode(probed: &Probed<'_>) -> Result<DynamicImage, PhotoError> {
-    let format = match probed.format {
-        Format::Jpeg => ImageFormat::Jpeg,
-        Format::Png => ImageFormat::Png,
+    match probed.format {
+        Format::Jpeg => decode_jpeg(probed),
+        Format::Png => decode_png(probed),
+    }
+}
+
+fn jpeg_error(e: zune_jpeg::errors::DecodeErrors) -> PhotoError {
+    PhotoError::Decode(format!("the picture data is damaged: {e}"))
+}
+
+fn decode_jpeg(probed: &Probed<'_>) -> Result<DynamicImage, PhotoError> {
+    use zune_core::bytestream::ZCursor;
+    use zune_core::colorspace::ColorSpace;
+    use zune_core::options::DecoderOptions;
+    let options = DecoderOptions::default().set_strict_mode(true).set_max_width(MAX_SIDE as usize).set_max_height(MAX_SIDE as usize);
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(&probed.data[..]), options);
+    decoder.decode_headers().map_err(jpeg_error)?;
+    let (w, h) = decoder.dimensions().ok_or_else(|| PhotoError::Decode("no frame header".into()))?;
+    check_agrees(probed, (w as u32, h as u32))?;
+    let grey = matches!(decoder.input_colorspace(), Some(ColorSpace::Luma | ColorSpace::LumaA));
+    let (out, channels) = if grey { (ColorSpace::Luma, 1) } else { (ColorSpace::RGB, 3) };
+    decoder.set_options(options.jpeg_set_out_colorspace(out));
+    check_budget((w * h * channels) as u64, (w as u32, h as u32), if grey { "grey" } else { "RGB" })?;
+    let pixels = decoder.decode().map_err(jpeg_error)?;
+    let (w, h) = (w as u32, h as u32);
+    let image = if grey {
+        image::GrayImage::from_raw(w, h, pixels).map(DynamicImage::ImageLuma8)
+    } else {
+        image::RgbImage::from_raw(w, h, pixels).map(DynamicImage::ImageRgb8)
     };
-    let mut reader = ImageReader::with_format(Cursor::new(&probed.data[..]), format);
+    image.ok_or_else(|| PhotoError::Decode("the decoder returned fewer pixels than the header says".into()))
+}
+
+/// The decoder must see the image `probe` checked; a disagreement means a
+/// file crafted to confuse one of the two parsers.
+fn check_agrees(probed: &Probed<'_>, decoder: (u32, u32)) -> Result<(), PhotoError> {
+    if decoder != (probed.width, probed.height) {
+        return Err(PhotoError::Decode(format!("the header says {} x {} px, the decoder {decoder:?}", probed.width, probed.height)));
+    }
+    Ok(())
+}
+
+fn check_budget(needed: u64, (w, h): (u32, u32), layout: &str) -> Result<(), PhotoError> {
+    if needed > MAX_DECODE_BYTES {
+        return Err(PhotoError::LimitExceeded(format!(
+            "{w} x {h} px as {layout} needs {} MB to decode (at most {} MB)",
+            needed >> 20,
+            MAX_DECODE_BYTES >> 20
+        )));
+    }
+    Ok(())
+}
+
+fn decode_png(probed: &Probed<'_>) -> Result<DynamicImage, PhotoError> {
+    let mut reader = ImageReader::with_format(Cursor::new(&probed.data[..]), ImageFormat::Png);
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
@@ -34,26 +90,8 @@ pub(crate) fn decode(probed: &Probed<'_>) -> Result<DynamicImage, PhotoError> {
     reader.limits(limits);
     // Building the decoder reads headers only; pixels come after the checks.
     let decoder = reader.into_decoder().map_err(map_error)?;
-    // The decoder must see the image `probe` checked; a disagreement means
-    // a file crafted to confuse one of the two parsers.
-    if decoder.dimensions() != (probed.width, probed.height) {
-        return Err(PhotoError::Decode(format!(
-            "the header says {} x {} px, the decoder {:?}",
-            probed.width,
-            probed.height,
-            decoder.dimensions()
-        )));
-    }
-    let needed = decoder.total_bytes();
-    if needed > MAX_DECODE_BYTES {
-        let (w, h) = decoder.dimensions();
-        return Err(PhotoError::LimitExceeded(format!(
-            "{w} x {h} px as {:?} needs {} MB to decode (at most {} MB)",
-            decoder.color_type(),
-            needed >> 20,
-            MAX_DECODE_BYTES >> 20
-        )));
-    }
+    check_agrees(probed, decoder.dimensions())?;
+    check_budget(decoder.total_bytes(), decoder.dimensions(), &format!("{:?}", decoder.color_type()))?;
     let mut img = DynamicImage::from_decoder(decoder).map_err(map_error)?;
     flatten_alpha(&mut img);
     Ok(img)

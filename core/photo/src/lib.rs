@@ -10,8 +10,12 @@
 //!    its magic bytes, the dimensions from the header (refusing absurd ones
 //!    with [`PhotoError::TooLarge`]), truncation, oversized metadata chunks;
 //! 2. reads EXIF (`meta`): orientation, capture time (`DateTimeOriginal`,
-//!    China time when the camera wrote no offset) and GPS position;
-//! 3. decodes with the `image` crate under explicit `Limits` (`decode`);
+//!    China time when the camera wrote no offset) and GPS position — from
+//!    JPEG's APP1, PNG's `eXIf`, or the text chunk ImageMagick keeps it in
+//!    (`png_text`);
+//! 3. decodes under explicit limits (`decode`): JPEG strictly, so damaged
+//!    picture data after intact headers is refused ([`PhotoError::Decode`],
+//!    "take another") instead of stored with its rest painted grey;
 //! 4. downscales to `max_edge` on the long side with a Lanczos3 filter (never
 //!    upscaling) and drops the full-size buffer at once (`scale`), then turns
 //!    the picture upright according to EXIF orientation;
@@ -41,6 +45,7 @@
 
 mod decode;
 mod meta;
+mod png_text;
 mod probe;
 mod scale;
 mod watermark;
@@ -131,7 +136,7 @@ pub fn process(bytes: &[u8], opts: &PhotoOptions) -> Result<ProcessedPhoto, Phot
     // truncation, oversized metadata) is refused before a single pixel
     // buffer exists.
     let probed = probe::probe(bytes)?;
-    let meta = meta::read(probed.exif);
+    let meta = meta::read(probed.exif.as_deref());
 
     // The decoders are fuzzed, but a panic here would cross the FFI
     // boundary and abort the app over one bad file: contain it.
@@ -211,6 +216,6 @@ fn encode_jpeg(img: &Rgb8, quality: u8) -> Result<Vec<u8>, PhotoError> {
 /// pixels (a watermark needs them before the photo is processed).
 pub fn metadata(bytes: &[u8]) -> Result<(Option<Millis>, Option<GeoPoint>), PhotoError> {
     let probed = probe::probe(bytes)?;
-    let meta = meta::read(probed.exif);
+    let meta = meta::read(probed.exif.as_deref());
     Ok((meta.taken_at, meta.location))
 }

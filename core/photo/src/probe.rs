@@ -35,7 +35,7 @@ pub(crate) struct Probed<'a> {
     /// without the ancillary chunks the pipeline has no use for.
     pub data: Cow<'a, [u8]>,
     /// The raw EXIF (TIFF) block, if the file has one.
-    pub exif: Option<&'a [u8]>,
+    pub exif: Option<Cow<'a, [u8]>>,
 }
 
 pub(crate) fn probe(bytes: &[u8]) -> Result<Probed<'_>, PhotoError> {
@@ -152,7 +152,7 @@ fn probe_jpeg(b: &[u8]) -> Result<Probed<'_>, PhotoError> {
             0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => {
                 return Err(PhotoError::Unsupported(format!("lossless, hierarchical or arithmetic-coded JPEG (SOF{})", code - 0xC0)));
             }
-            0xE1 if exif.is_none() && payload.starts_with(b"Exif\0\0") => exif = Some(&payload[6..]),
+            0xE1 if exif.is_none() && payload.starts_with(b"Exif\0\0") => exif = Some(Cow::Borrowed(&payload[6..])),
             0xDA => {
                 if frame.is_none() {
                     return Err(PhotoError::Decode("JPEG: scan before frame header".into()));
@@ -200,6 +200,7 @@ fn probe_png(b: &[u8]) -> Result<Probed<'_>, PhotoError> {
     let mut i = PNG_SIGNATURE.len();
     let mut header: Option<(u32, u32)> = None;
     let mut exif = None;
+    let mut own_exif = false;
     // Byte ranges of the chunks to keep; a copy is made only if one is dropped.
     let mut keep: Vec<(usize, usize)> = Vec::new();
     let mut dropped = false;
@@ -235,8 +236,12 @@ fn probe_png(b: &[u8]) -> Result<Probed<'_>, PhotoError> {
                 String::from_utf8_lossy(&kind)
             )));
         }
-        if &kind == b"eXIf" && exif.is_none() {
-            exif = Some(&b[data..data + len]);
+        if &kind == b"eXIf" && !own_exif {
+            // PNG's own chunk wins over a text profile met before it.
+            exif = Some(Cow::Borrowed(&b[data..data + len]));
+            own_exif = true;
+        } else if (&kind == b"tEXt" || &kind == b"zTXt") && exif.is_none() {
+            exif = super::png_text::exif_in_text_chunk(&kind, &b[data..data + len]).map(Cow::Owned);
         }
         saw_idat |= &kind == b"IDAT";
         if is_pixel_chunk {
