@@ -18,10 +18,10 @@
 //!
 //! Lanczos3 with the support widened by the scale (an antialiasing
 //! downscale) is what Pillow's `LANCZOS` does: sharp text on nameplates and
-//! gauges without aliasing. Weights are 22-bit fixed point and accumulate
-//! in `i32` (Pillow's precision for 8-bit images); the inner loop of the
-//! vertical pass is a plain multiply-add over a row, which the compiler
-//! vectorises. One pixel layout and one filter: the resizing crates we
+//! gauges without aliasing. Weights are 14-bit fixed point in `i16` and
+//! accumulate in `i32` (what the SIMD resizers do for 8-bit images); the
+//! inner loop of the vertical pass is a plain widening multiply-add over a
+//! row, which the compiler vectorises (`pmaddwd` on x86, `smlal` on ARM). One pixel layout and one filter: the resizing crates we
 //! measured compile every layout and SIMD variant, megabytes of the phone
 //! library for a pipeline that needs this (BENCHMARKS.md, "Library size").
 
@@ -30,8 +30,8 @@ use image::metadata::Orientation;
 
 use super::{PhotoError, Rgb8};
 
-/// Fixed-point bits of a weight.
-const PRECISION: u32 = 22;
+/// Fixed-point bits of a weight (an `i16`: weights reach about 1.1).
+const PRECISION: u32 = 14;
 const HALF: i32 = 1 << (PRECISION - 1);
 
 /// The size that fits `max_edge` on the long side, keeping the aspect
@@ -58,7 +58,7 @@ fn lanczos3(x: f64) -> f64 {
 struct Taps {
     first: Vec<usize>,
     /// Weights of output `i`: `weights[i * stride..][..count[i]]`.
-    weights: Vec<i32>,
+    weights: Vec<i16>,
     count: Vec<usize>,
     stride: usize,
 }
@@ -79,7 +79,7 @@ impl Taps {
             let sum: f64 = float.iter().sum();
             let out = &mut taps.weights[i * stride..];
             for (o, w) in out.iter_mut().zip(&float) {
-                *o = (w / sum * f64::from(1u32 << PRECISION)).round() as i32;
+                *o = (w / sum * f64::from(1u32 << PRECISION)).round() as i16;
             }
             taps.first.push(lo);
             taps.count.push(hi - lo);
@@ -87,7 +87,7 @@ impl Taps {
         taps
     }
 
-    fn of(&self, i: usize) -> (usize, &[i32]) {
+    fn of(&self, i: usize) -> (usize, &[i16]) {
         (self.first[i], &self.weights[i * self.stride..][..self.count[i]])
     }
 }
@@ -144,28 +144,139 @@ impl Rows<'_> {
     }
 }
 
+/// Values of a row accumulated at once: the accumulators (16 KB) stay in
+/// the first-level cache while every tap's rows stream past them.
+const TILE: usize = 4096;
+
 /// Vertical pass: `height` rows of the source's width.
 fn vertical(src: &Rows<'_>, src_height: u32, height: u32) -> Vec<u8> {
     let n = src.width() * 3;
     let taps = Taps::new(src_height, height);
     let mut out = vec![0u8; n * height as usize];
-    let (mut acc, mut scratch) = (vec![0i32; n], Vec::with_capacity(n));
+    let mut scratch: Vec<Vec<u8>> = vec![];
+    let mut acc = [0i32; TILE];
     for (y, out_row) in out.chunks_exact_mut(n).enumerate() {
-        acc.fill(0);
         let (first, weights) = taps.of(y);
-        for (k, &w) in weights.iter().enumerate() {
-            for (a, &p) in acc.iter_mut().zip(src.row(first + k, &mut scratch)) {
-                *a += i32::from(p) * w;
+        // The rows this output row reads, converted once if need be.
+        scratch.resize_with(weights.len().max(scratch.len()), Vec::new);
+        let rows: Vec<&[u8]> = {
+            let mut rows = Vec::with_capacity(weights.len());
+            let (mut rest, mut k) = (&mut scratch[..], 0);
+            while k < weights.len() {
+                let (one, tail) = rest.split_first_mut().expect("one scratch row per tap");
+                rows.push(src.row(first + k, one));
+                rest = tail;
+                k += 1;
             }
-        }
-        for (o, &a) in out_row.iter_mut().zip(&acc) {
-            *o = to_u8(a);
+            rows
+        };
+        for start in (0..n).step_by(TILE) {
+            let len = TILE.min(n - start);
+            let acc = &mut acc[..len];
+            acc.fill(0);
+            let mut k = 0;
+            while k + 1 < rows.len() {
+                let (r0, r1) = (&rows[k][start..start + len], &rows[k + 1][start..start + len]);
+                accumulate_two(acc, r0, r1, weights[k], weights[k + 1]);
+                k += 2;
+            }
+            if k < rows.len() {
+                let r = &rows[k][start..start + len];
+                accumulate_two(acc, r, r, weights[k], 0);
+            }
+            for (o, &a) in out_row[start..start + len].iter_mut().zip(acc.iter()) {
+                *o = to_u8(a);
+            }
         }
     }
     out
 }
 
-/// Horizontal pass: each of `height` rows to `width` pixels.
+/// `acc[i] += r0[i] * w0 + r1[i] * w1`, the inner loop of the resize.
+/// On x86_64 with SSE2 (every x86_64 CPU): `pmaddwd` does eight of these
+/// products per instruction, where the compiler on its own emulates 32-bit
+/// multiplies (SSE2 has none). Elsewhere (ARM's NEON multiplies 32-bit
+/// lanes natively) the plain loop, which the compiler vectorises.
+fn accumulate_two(acc: &mut [i32], r0: &[u8], r1: &[u8], w0: i16, w1: i16) {
+    let done = simd_accumulate_two(acc, r0, r1, w0, w1);
+    accumulate_two_scalar(&mut acc[done..], &r0[done..], &r1[done..], w0, w1);
+}
+
+fn accumulate_two_scalar(acc: &mut [i32], r0: &[u8], r1: &[u8], w0: i16, w1: i16) {
+    let (w0, w1) = (i32::from(w0), i32::from(w1));
+    for ((a, &p), &q) in acc.iter_mut().zip(r0).zip(r1) {
+        *a += i32::from(p) * w0 + i32::from(q) * w1;
+    }
+}
+
+/// The SSE2 part of [`accumulate_two`]: whole blocks of 16 values; returns
+/// how many it did.
+#[cfg(target_arch = "x86_64")]
+fn simd_accumulate_two(acc: &mut [i32], r0: &[u8], r1: &[u8], w0: i16, w1: i16) -> usize {
+    use std::arch::x86_64::*;
+    let n = acc.len().min(r0.len()).min(r1.len()) / 16 * 16;
+    // SAFETY: SSE2 is part of x86_64; every load and store below is of 16
+    // bytes within `..n` of slices at least `n` long (unaligned forms).
+    unsafe {
+        let weights = _mm_set1_epi32((i32::from(w1 as u16) << 16) | i32::from(w0 as u16));
+        let zero = _mm_setzero_si128();
+        for i in (0..n).step_by(16) {
+            let a = _mm_loadu_si128(r0.as_ptr().add(i).cast());
+            let b = _mm_loadu_si128(r1.as_ptr().add(i).cast());
+            // Bytes a0 b0 a1 b1 ..., widened to 16 bits: pairs for pmaddwd.
+            let (lo, hi) = (_mm_unpacklo_epi8(a, b), _mm_unpackhi_epi8(a, b));
+            let pairs =
+                [_mm_unpacklo_epi8(lo, zero), _mm_unpackhi_epi8(lo, zero), _mm_unpacklo_epi8(hi, zero), _mm_unpackhi_epi8(hi, zero)];
+            for (j, p) in pairs.into_iter().enumerate() {
+                let at = acc.as_mut_ptr().add(i + 4 * j).cast::<__m128i>();
+                _mm_storeu_si128(at, _mm_add_epi32(_mm_loadu_si128(at), _mm_madd_epi16(p, weights)));
+            }
+        }
+    }
+    n
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn simd_accumulate_two(_: &mut [i32], _: &[u8], _: &[u8], _: i16, _: i16) -> usize {
+    0
+}
+
+/// Swaps rows and columns of an RGB8 image `width` x `height`, in blocks
+/// that stay in cache.
+fn transpose(data: &[u8], width: usize, height: usize) -> Vec<u8> {
+    const BLOCK: usize = 32;
+    assert_eq!(data.len(), width * height * 3, "an RGB8 image of that size");
+    let mut out = vec![0u8; data.len()];
+    let (from, _) = data.as_chunks::<3>();
+    let (to, _) = out.as_chunks_mut::<3>();
+    for by in (0..height).step_by(BLOCK) {
+        for bx in (0..width).step_by(BLOCK) {
+            for y in by..(by + BLOCK).min(height) {
+                for x in bx..(bx + BLOCK).min(width) {
+                    // SAFETY: y < height and x < width, and both slices hold
+                    // width * height pixels (asserted above).
+                    unsafe { *to.get_unchecked_mut(x * height + y) = *from.get_unchecked(y * width + x) };
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Horizontal pass of an RGB8 buffer, done as the vertical pass of its
+/// transpose: the vectorised loop instead of a per-pixel one, for two
+/// transposes (a few ms) and one more buffer the size of the input, whose
+/// own source is already freed.
+fn horizontal_rgb(data: &[u8], src_width: u32, height: u32, width: u32) -> Vec<u8> {
+    let (sw, h) = (src_width as usize, height as usize);
+    let columns = transpose(data, sw, h);
+    let narrowed = vertical(&Rows::Rgb { data: &columns, width: height }, src_width, width);
+    drop(columns);
+    transpose(&narrowed, h, width as usize)
+}
+
+/// Horizontal pass: each of `height` rows to `width` pixels (for a source
+/// that is not RGB8 and keeps its height; else [`horizontal_rgb`]).
 fn horizontal(src: &Rows<'_>, height: u32, width: u32) -> Vec<u8> {
     let taps = Taps::new(src.width() as u32, width);
     let mut out = vec![0u8; width as usize * 3 * height as usize];
@@ -174,8 +285,10 @@ fn horizontal(src: &Rows<'_>, height: u32, width: u32) -> Vec<u8> {
         let row = src.row(y, &mut scratch);
         for (x, px) in out_row.chunks_exact_mut(3).enumerate() {
             let (first, weights) = taps.of(x);
+            let pixels = &row[first * 3..(first + weights.len()) * 3];
             let mut acc = [0i32; 3];
-            for (p, &w) in row[first * 3..].chunks_exact(3).zip(weights) {
+            for (p, &w) in pixels.chunks_exact(3).zip(weights) {
+                let w = i32::from(w);
                 acc[0] += i32::from(p[0]) * w;
                 acc[1] += i32::from(p[1]) * w;
                 acc[2] += i32::from(p[2]) * w;
@@ -219,7 +332,7 @@ pub(crate) fn downscale_to_rgb8(img: DynamicImage, width: u32, height: u32) -> R
     } else if sh != height {
         let tall = vertical(&Rows::Image(&img), sh, height);
         drop(img); // the full-size decode is gone from here on
-        if sw == width { tall } else { horizontal(&Rows::Rgb { data: &tall, width: sw }, height, width) }
+        if sw == width { tall } else { horizontal_rgb(&tall, sw, height, width) }
     } else {
         horizontal(&Rows::Image(&img), height, width)
     };
@@ -236,7 +349,7 @@ pub(crate) fn resize_rgb8(img: &Rgb8, width: u32, height: u32) -> Result<Rgb8, P
     }
     let src = Rows::Rgb { data: &img.data, width: img.width };
     let tall = if img.height == height { img.data.clone() } else { vertical(&src, img.height, height) };
-    let data = if img.width == width { tall } else { horizontal(&Rows::Rgb { data: &tall, width: img.width }, height, width) };
+    let data = if img.width == width { tall } else { horizontal_rgb(&tall, img.width, height, width) };
     Ok(Rgb8 { width, height, data })
 }
 
@@ -315,6 +428,27 @@ mod tests {
             let want = reference(&src, sw, sh, tw, th);
             let worst = ours.data.iter().zip(&want).map(|(&a, &b)| (f64::from(a) - b).abs()).fold(0.0, f64::max);
             assert!(worst <= 1.0, "{tw}x{th}: off by {worst}");
+        }
+    }
+
+    #[test]
+    fn both_horizontal_passes_agree_and_transposing_twice_is_the_identity() {
+        let (w, h) = (53usize, 37usize);
+        let data: Vec<u8> = (0..w * h * 3).map(|i| ((i * 7919) % 251) as u8).collect();
+        assert_eq!(transpose(&transpose(&data, w, h), h, w), data);
+        let scalar = horizontal(&Rows::Rgb { data: &data, width: w as u32 }, h as u32, 20);
+        assert_eq!(horizontal_rgb(&data, w as u32, h as u32, 20), scalar);
+    }
+
+    #[test]
+    fn the_vector_and_the_plain_inner_loops_agree() {
+        let r0: Vec<u8> = (0..77).map(|i| (i * 37 % 256) as u8).collect();
+        let r1: Vec<u8> = (0..77).map(|i| 255 - (i * 11 % 256) as u8).collect();
+        for (w0, w1) in [(16384, 0), (-1200, 17000), (i16::MAX, i16::MIN), (0, -1)] {
+            let (mut fast, mut plain) = (vec![7i32; 77], vec![7i32; 77]);
+            accumulate_two(&mut fast, &r0, &r1, w0, w1);
+            accumulate_two_scalar(&mut plain, &r0, &r1, w0, w1);
+            assert_eq!(fast, plain, "weights {w0} {w1}");
         }
     }
 
