@@ -27,10 +27,18 @@ use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use super::probe::{Format, Probed};
 use super::{MAX_DECODE_BYTES, MAX_SIDE, PhotoError};
 
-pub(crate) fn decode(probed: &Probed<'_>) -> Result<DynamicImage, PhotoError> {
+/// The pixels, and the file's ICC colour profile if it has one.
+pub(crate) struct Decoded {
+    pub image: DynamicImage,
+    pub icc: Option<Vec<u8>>,
+}
+
+pub(crate) fn decode(probed: &Probed<'_>) -> Result<Decoded, PhotoError> {
     match probed.format {
         Format::Jpeg => decode_jpeg(probed),
-        Format::Png => decode_png(probed),
+        // PNG's iCCP chunk is dropped by `probe` (PNGs here are
+        // screenshots, written in sRGB).
+        Format::Png => Ok(Decoded { image: decode_png(probed)?, icc: None }),
     }
 }
 
@@ -38,7 +46,7 @@ fn jpeg_error(e: zune_jpeg::errors::DecodeErrors) -> PhotoError {
     PhotoError::Decode(format!("the picture data is damaged: {e}"))
 }
 
-fn decode_jpeg(probed: &Probed<'_>) -> Result<DynamicImage, PhotoError> {
+fn decode_jpeg(probed: &Probed<'_>) -> Result<Decoded, PhotoError> {
     use zune_core::bytestream::ZCursor;
     use zune_core::colorspace::ColorSpace;
     use zune_core::options::DecoderOptions;
@@ -52,13 +60,15 @@ fn decode_jpeg(probed: &Probed<'_>) -> Result<DynamicImage, PhotoError> {
     decoder.set_options(options.jpeg_set_out_colorspace(out));
     check_budget((w * h * channels) as u64, (w as u32, h as u32), if grey { "grey" } else { "RGB" })?;
     let pixels = decoder.decode().map_err(jpeg_error)?;
+    let icc = if grey { None } else { decoder.icc_profile() };
     let (w, h) = (w as u32, h as u32);
     let image = if grey {
         image::GrayImage::from_raw(w, h, pixels).map(DynamicImage::ImageLuma8)
     } else {
         image::RgbImage::from_raw(w, h, pixels).map(DynamicImage::ImageRgb8)
     };
-    image.ok_or_else(|| PhotoError::Decode("the decoder returned fewer pixels than the header says".into()))
+    let image = image.ok_or_else(|| PhotoError::Decode("the decoder returned fewer pixels than the header says".into()))?;
+    Ok(Decoded { image, icc })
 }
 
 /// The decoder must see the image `probe` checked; a disagreement means a

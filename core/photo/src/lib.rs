@@ -40,9 +40,10 @@
 //! bounded by design: the decoded full-size RGB buffer (36 MB for 12 MP) is
 //! the largest allocation and lives only until the first resize pass is
 //! done (measured peak for the whole process: ~60 MB, see BENCHMARKS.md).
-//! Colour profiles are not applied (phones write sRGB, or the platform
-//! converter does), and none is written.
+//! A JPEG's embedded colour profile (an iPhone's Display P3) is converted
+//! to sRGB (`colour`); the output is sRGB and carries no profile.
 
+mod colour;
 mod decode;
 mod meta;
 mod png_text;
@@ -143,11 +144,15 @@ pub fn process(bytes: &[u8], opts: &PhotoOptions) -> Result<ProcessedPhoto, Phot
     let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode::decode(&probed)))
         .map_err(|_| PhotoError::Decode("the decoder failed on this file".into()))??;
     drop(probed); // the sanitised PNG copy, if one was made
+    let decode::Decoded { image: decoded, icc } = decoded;
     let (w, h) = scale::fit(decoded.width(), decoded.height(), opts.max_edge);
     // Consumes the full-size image, which is freed right after the first
     // resize pass: that is what keeps a 12 MP photo near 60 MB peak RSS.
     let resized = scale::downscale_to_rgb8(decoded, w, h)?;
     let mut img = scale::orient(resized, meta.orientation);
+    if let Some(icc) = icc {
+        colour::to_srgb(&mut img, &icc);
+    }
 
     if let Some(wm) = &opts.watermark {
         watermark::burn(&mut img, wm);
