@@ -33,9 +33,25 @@ pub(crate) struct Decoded {
     pub icc: Option<Vec<u8>>,
 }
 
-pub(crate) fn decode(probed: &Probed<'_>) -> Result<Decoded, PhotoError> {
+/// JPEGs with more pixels than this are decoded at a reduced scale when
+/// the stored size allows it (a 12 MP photo is decoded whole: its half
+/// would be smaller than the 2048 px it is stored at).
+const SCALE_ABOVE: u64 = 16_000_000;
+/// Progressive JPEGs keep every coefficient until the last scan (2 bytes
+/// per sample, full size, whatever the output scale): above this (a 12 MP
+/// phone photo, 4032 x 3024, fits) they are refused, which keeps their
+/// peak under 80 MB. Camera apps write baseline JPEGs; this bounds edited
+/// or forwarded ones.
+pub(crate) const MAX_PROGRESSIVE_PIXELS: u64 = 12_600_000;
+/// What a PNG may decode to (PNGs here are screenshots: a 1440 x 3200
+/// RGBA screenshot is 18 MB): a 50 MP PNG would be 150-400 MB.
+const MAX_PNG_DECODE_BYTES: u64 = 48 << 20;
+
+/// `max_edge`: the long side the photo will be stored at, so a large JPEG
+/// need not be decoded bigger than that.
+pub(crate) fn decode(probed: &Probed<'_>, max_edge: u32) -> Result<Decoded, PhotoError> {
     match probed.format {
-        Format::Jpeg => decode_jpeg(probed),
+        Format::Jpeg => decode_jpeg(probed, max_edge),
         // PNG's iCCP chunk is dropped by `probe` (PNGs here are
         // screenshots, written in sRGB).
         Format::Png => Ok(Decoded { image: decode_png(probed)?, icc: None }),
@@ -46,7 +62,7 @@ fn jpeg_error(e: zune_jpeg::errors::DecodeErrors) -> PhotoError {
     PhotoError::Decode(format!("the picture data is damaged: {e}"))
 }
 
-fn decode_jpeg(probed: &Probed<'_>) -> Result<Decoded, PhotoError> {
+fn decode_jpeg(probed: &Probed<'_>, max_edge: u32) -> Result<Decoded, PhotoError> {
     use zune_core::bytestream::ZCursor;
     use zune_core::colorspace::ColorSpace;
     use zune_core::options::DecoderOptions;
@@ -56,6 +72,18 @@ fn decode_jpeg(probed: &Probed<'_>) -> Result<Decoded, PhotoError> {
     let (w, h) = decoder.dimensions().ok_or_else(|| PhotoError::Decode("no frame header".into()))?;
     check_agrees(probed, (w as u32, h as u32))?;
     let grey = matches!(decoder.input_colorspace(), Some(ColorSpace::Luma | ColorSpace::LumaA));
+    let pixels = w as u64 * h as u64;
+    let progressive = decoder.info().is_some_and(|i| i.sof.is_progressive());
+    if progressive && pixels > MAX_PROGRESSIVE_PIXELS {
+        return Err(PhotoError::LimitExceeded(format!(
+            "a progressive JPEG of {w} x {h} px (at most {} MP progressive; save it as a baseline JPEG)",
+            MAX_PROGRESSIVE_PIXELS / 1_000_000
+        )));
+    }
+    if !progressive && pixels > SCALE_ABOVE {
+        let icc = if grey { None } else { decoder.icc_profile() };
+        return Ok(Decoded { image: decode_jpeg_scaled(probed, (w as u32, h as u32), max_edge)?, icc });
+    }
     let (out, channels) = if grey { (ColorSpace::Luma, 1) } else { (ColorSpace::RGB, 3) };
     decoder.set_options(options.jpeg_set_out_colorspace(out));
     check_budget((w * h * channels) as u64, (w as u32, h as u32), if grey { "grey" } else { "RGB" })?;
@@ -69,6 +97,27 @@ fn decode_jpeg(probed: &Probed<'_>) -> Result<Decoded, PhotoError> {
     };
     let image = image.ok_or_else(|| PhotoError::Decode("the decoder returned fewer pixels than the header says".into()))?;
     Ok(Decoded { image, icc })
+}
+
+/// A large baseline JPEG decoded with a scaled inverse DCT: the smallest
+/// of 1/8, 1/4, 1/2 and 1 whose result still covers `max_edge`, so the
+/// Lanczos pass that follows only has the last factor of two or less to
+/// do. Damaged data is an error here too (this decoder does not guess).
+fn decode_jpeg_scaled(probed: &Probed<'_>, (w, h): (u32, u32), max_edge: u32) -> Result<DynamicImage, PhotoError> {
+    let damaged = |e: jpeg_decoder::Error| PhotoError::Decode(format!("the picture data is damaged: {e}"));
+    let mut decoder = jpeg_decoder::Decoder::new(&probed.data[..]);
+    decoder.set_max_decoding_buffer_size(MAX_DECODE_BYTES as usize);
+    let (tw, th) = super::scale::fit(w, h, max_edge);
+    let (sw, sh) = decoder.scale(tw as u16, th as u16).map_err(damaged)?;
+    let (sw, sh) = (u32::from(sw), u32::from(sh));
+    let pixels = decoder.decode().map_err(damaged)?;
+    let format = decoder.info().map(|i| i.pixel_format);
+    let image = match format {
+        Some(jpeg_decoder::PixelFormat::RGB24) => image::RgbImage::from_raw(sw, sh, pixels).map(DynamicImage::ImageRgb8),
+        Some(jpeg_decoder::PixelFormat::L8) => image::GrayImage::from_raw(sw, sh, pixels).map(DynamicImage::ImageLuma8),
+        other => return Err(PhotoError::Unsupported(format!("a JPEG of pixel format {other:?}"))),
+    };
+    image.ok_or_else(|| PhotoError::Decode("the decoder returned fewer pixels than the header says".into()))
 }
 
 /// The decoder must see the image `probe` checked; a disagreement means a
@@ -102,6 +151,15 @@ fn decode_png(probed: &Probed<'_>) -> Result<DynamicImage, PhotoError> {
     let decoder = reader.into_decoder().map_err(map_error)?;
     check_agrees(probed, decoder.dimensions())?;
     check_budget(decoder.total_bytes(), decoder.dimensions(), &format!("{:?}", decoder.color_type()))?;
+    if decoder.total_bytes() > MAX_PNG_DECODE_BYTES {
+        let (w, h) = decoder.dimensions();
+        return Err(PhotoError::LimitExceeded(format!(
+            "a PNG of {w} x {h} px as {:?} needs {} MB to decode (at most {} MB for a PNG; send photos as JPEG)",
+            decoder.color_type(),
+            decoder.total_bytes() >> 20,
+            MAX_PNG_DECODE_BYTES >> 20
+        )));
+    }
     let mut img = DynamicImage::from_decoder(decoder).map_err(map_error)?;
     flatten_alpha(&mut img);
     Ok(img)

@@ -37,9 +37,14 @@
 //!
 //! `process` is synchronous and CPU-bound (a few hundred ms for 12 MP on one
 //! core): call it from a background thread, never the UI thread. Memory is
-//! bounded by design: the decoded full-size RGB buffer (36 MB for 12 MP) is
-//! the largest allocation and lives only until the first resize pass is
-//! done (measured peak for the whole process: ~60 MB, see BENCHMARKS.md).
+//! bounded by design, under 80 MB for every input the limits accept
+//! (`tests/memory.rs`): the decoded RGB buffer is the largest allocation
+//! and lives only until the first resize pass is done; a JPEG over 16 MP
+//! (a 50 MP phone photo) is decoded at 1/2 or 1/4 scale by its inverse DCT,
+//! as far as the stored size allows; progressive JPEGs (which keep every
+//! coefficient) are taken up to 12.6 MP and PNGs up to 48 MB decoded.
+//! Measured: ~59 MB for a 12 MP photo, ~70 MB for 50 MP, ~77 MB for a
+//! 12 MP progressive one.
 //! A JPEG's embedded colour profile (an iPhone's Display P3) is converted
 //! to sRGB (`colour`); the output is sRGB and carries no profile.
 
@@ -141,7 +146,7 @@ pub fn process(bytes: &[u8], opts: &PhotoOptions) -> Result<ProcessedPhoto, Phot
 
     // The decoders are fuzzed, but a panic here would cross the FFI
     // boundary and abort the app over one bad file: contain it.
-    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode::decode(&probed)))
+    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode::decode(&probed, opts.max_edge)))
         .map_err(|_| PhotoError::Decode("the decoder failed on this file".into()))??;
     drop(probed); // the sanitised PNG copy, if one was made
     let decode::Decoded { image: decoded, icc } = decoded;
