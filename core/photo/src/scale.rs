@@ -153,23 +153,61 @@ fn vertical(src: &Rows<'_>, src_height: u32, height: u32) -> Vec<u8> {
     let n = src.width() * 3;
     let taps = Taps::new(src_height, height);
     let mut out = vec![0u8; n * height as usize];
-    let mut scratch: Vec<Vec<u8>> = vec![];
-    let mut acc = [0i32; TILE];
+    let mut work = RowWork::default();
     for (y, out_row) in out.chunks_exact_mut(n).enumerate() {
+        work.output_row(src, &taps, y, out_row);
+    }
+    out
+}
+
+/// The vertical pass over an RGB8 image, written into the image's own
+/// buffer: output row `y` goes where source row `y` was once no later
+/// output row reads source rows up to `y` (the few rows before that wait
+/// in a queue). The buffer is then cut to the output's size, so the pass
+/// needs no second full-size-wide buffer: for a 12 MP photo 18 MB less at
+/// the peak.
+fn vertical_in_place(mut data: Vec<u8>, width: u32, src_height: u32, height: u32) -> Vec<u8> {
+    let n = width as usize * 3;
+    let taps = Taps::new(src_height, height);
+    let mut work = RowWork::default();
+    let mut waiting: std::collections::VecDeque<(usize, Vec<u8>)> = Default::default();
+    for y in 0..height as usize {
+        let mut row = vec![0u8; n];
+        work.output_row(&Rows::Rgb { data: &data, width }, &taps, y, &mut row);
+        waiting.push_back((y, row));
+        // Sources rows below this are read by no later output row.
+        let needed_from = if y + 1 < height as usize { taps.first[y + 1] } else { usize::MAX };
+        while waiting.front().is_some_and(|(slot, _)| *slot < needed_from) {
+            let (slot, row) = waiting.pop_front().expect("checked");
+            data[slot * n..(slot + 1) * n].copy_from_slice(&row);
+        }
+    }
+    data.truncate(n * height as usize);
+    data.shrink_to_fit();
+    data
+}
+
+/// Buffers reused from one output row of the vertical pass to the next.
+#[derive(Default)]
+struct RowWork {
+    scratch: Vec<Vec<u8>>,
+}
+
+impl RowWork {
+    /// Computes output row `y` of the vertical pass into `out_row`.
+    fn output_row(&mut self, src: &Rows<'_>, taps: &Taps, y: usize, out_row: &mut [u8]) {
+        let n = out_row.len();
         let (first, weights) = taps.of(y);
         // The rows this output row reads, converted once if need be.
-        scratch.resize_with(weights.len().max(scratch.len()), Vec::new);
-        let rows: Vec<&[u8]> = {
-            let mut rows = Vec::with_capacity(weights.len());
-            let (mut rest, mut k) = (&mut scratch[..], 0);
-            while k < weights.len() {
-                let (one, tail) = rest.split_first_mut().expect("one scratch row per tap");
-                rows.push(src.row(first + k, one));
-                rest = tail;
-                k += 1;
-            }
-            rows
-        };
+        self.scratch.resize_with(weights.len().max(self.scratch.len()), Vec::new);
+        let mut rows: Vec<&[u8]> = Vec::with_capacity(weights.len());
+        let mut rest = &mut self.scratch[..];
+        for k in 0..weights.len() {
+            let (one, tail) = rest.split_first_mut().expect("one scratch row per tap");
+            rows.push(src.row(first + k, one));
+            rest = tail;
+        }
+        let mut acc = [0i32; TILE];
         for start in (0..n).step_by(TILE) {
             let len = TILE.min(n - start);
             let acc = &mut acc[..len];
@@ -189,7 +227,6 @@ fn vertical(src: &Rows<'_>, src_height: u32, height: u32) -> Vec<u8> {
             }
         }
     }
-    out
 }
 
 /// `acc[i] += r0[i] * w0 + r1[i] * w1`, the inner loop of the resize.
@@ -267,9 +304,10 @@ fn transpose(data: &[u8], width: usize, height: usize) -> Vec<u8> {
 /// transpose: the vectorised loop instead of a per-pixel one, for two
 /// transposes (a few ms) and one more buffer the size of the input, whose
 /// own source is already freed.
-fn horizontal_rgb(data: &[u8], src_width: u32, height: u32, width: u32) -> Vec<u8> {
+fn horizontal_rgb(data: Vec<u8>, src_width: u32, height: u32, width: u32) -> Vec<u8> {
     let (sw, h) = (src_width as usize, height as usize);
-    let columns = transpose(data, sw, h);
+    let columns = transpose(&data, sw, h);
+    drop(data);
     let narrowed = vertical(&Rows::Rgb { data: &columns, width: height }, src_width, width);
     drop(columns);
     transpose(&narrowed, h, width as usize)
@@ -330,9 +368,12 @@ pub(crate) fn downscale_to_rgb8(img: DynamicImage, width: u32, height: u32) -> R
             }
         }
     } else if sh != height {
-        let tall = vertical(&Rows::Image(&img), sh, height);
-        drop(img); // the full-size decode is gone from here on
-        if sw == width { tall } else { horizontal_rgb(&tall, sw, height, width) }
+        let tall = match img {
+            // Nearly every photo: the decoded buffer becomes the intermediate.
+            DynamicImage::ImageRgb8(buf) => vertical_in_place(buf.into_raw(), sw, sh, height),
+            other => vertical(&Rows::Image(&other), sh, height), // the full-size decode is dropped after
+        };
+        if sw == width { tall } else { horizontal_rgb(tall, sw, height, width) }
     } else {
         horizontal(&Rows::Image(&img), height, width)
     };
@@ -349,7 +390,7 @@ pub(crate) fn resize_rgb8(img: &Rgb8, width: u32, height: u32) -> Result<Rgb8, P
     }
     let src = Rows::Rgb { data: &img.data, width: img.width };
     let tall = if img.height == height { img.data.clone() } else { vertical(&src, img.height, height) };
-    let data = if img.width == width { tall } else { horizontal_rgb(&tall, img.width, height, width) };
+    let data = if img.width == width { tall } else { horizontal_rgb(tall, img.width, height, width) };
     Ok(Rgb8 { width, height, data })
 }
 
@@ -437,7 +478,12 @@ mod tests {
         let data: Vec<u8> = (0..w * h * 3).map(|i| ((i * 7919) % 251) as u8).collect();
         assert_eq!(transpose(&transpose(&data, w, h), h, w), data);
         let scalar = horizontal(&Rows::Rgb { data: &data, width: w as u32 }, h as u32, 20);
-        assert_eq!(horizontal_rgb(&data, w as u32, h as u32, 20), scalar);
+        assert_eq!(horizontal_rgb(data.clone(), w as u32, h as u32, 20), scalar);
+        // And the vertical pass in place gives what the plain one gives.
+        for th in [37, 36, 30, 18, 5, 1] {
+            let plain = vertical(&Rows::Rgb { data: &data, width: w as u32 }, h as u32, th);
+            assert_eq!(vertical_in_place(data.clone(), w as u32, h as u32, th), plain, "to {th} rows");
+        }
     }
 
     #[test]
