@@ -58,8 +58,19 @@ pub(crate) fn decode(probed: &Probed<'_>, max_edge: u32) -> Result<Decoded, Phot
     }
 }
 
-fn jpeg_error(e: zune_jpeg::errors::DecodeErrors) -> PhotoError {
+/// A JPEG decoder's refusal: the compressed data does not decode.
+fn damaged(e: impl std::fmt::Display) -> PhotoError {
     PhotoError::Decode(format!("the picture data is damaged: {e}"))
+}
+
+/// Decoded 8-bit pixels as an image of their layout.
+fn from_pixels(pixels: Vec<u8>, (w, h): (u32, u32), grey: bool) -> Result<DynamicImage, PhotoError> {
+    let image = if grey {
+        image::GrayImage::from_raw(w, h, pixels).map(DynamicImage::ImageLuma8)
+    } else {
+        image::RgbImage::from_raw(w, h, pixels).map(DynamicImage::ImageRgb8)
+    };
+    image.ok_or_else(|| PhotoError::Decode("the decoder returned fewer pixels than the header says".into()))
 }
 
 fn decode_jpeg(probed: &Probed<'_>, max_edge: u32) -> Result<Decoded, PhotoError> {
@@ -68,10 +79,11 @@ fn decode_jpeg(probed: &Probed<'_>, max_edge: u32) -> Result<Decoded, PhotoError
     use zune_core::options::DecoderOptions;
     let options = DecoderOptions::default().set_strict_mode(true).set_max_width(MAX_SIDE as usize).set_max_height(MAX_SIDE as usize);
     let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(&probed.data[..]), options);
-    decoder.decode_headers().map_err(jpeg_error)?;
+    decoder.decode_headers().map_err(damaged)?;
     let (w, h) = decoder.dimensions().ok_or_else(|| PhotoError::Decode("no frame header".into()))?;
     check_agrees(probed, (w as u32, h as u32))?;
     let grey = matches!(decoder.input_colorspace(), Some(ColorSpace::Luma | ColorSpace::LumaA));
+    let icc = if grey { None } else { decoder.icc_profile() };
     let pixels = w as u64 * h as u64;
     let progressive = decoder.info().is_some_and(|i| i.sof.is_progressive());
     if progressive && pixels > MAX_PROGRESSIVE_PIXELS {
@@ -80,23 +92,15 @@ fn decode_jpeg(probed: &Probed<'_>, max_edge: u32) -> Result<Decoded, PhotoError
             MAX_PROGRESSIVE_PIXELS / 1_000_000
         )));
     }
+    let size = (w as u32, h as u32);
     if !progressive && pixels > SCALE_ABOVE {
-        let icc = if grey { None } else { decoder.icc_profile() };
-        return Ok(Decoded { image: decode_jpeg_scaled(probed, (w as u32, h as u32), max_edge)?, icc });
+        return Ok(Decoded { image: decode_jpeg_scaled(probed, size, max_edge)?, icc });
     }
     let (out, channels) = if grey { (ColorSpace::Luma, 1) } else { (ColorSpace::RGB, 3) };
     decoder.set_options(options.jpeg_set_out_colorspace(out));
-    check_budget((w * h * channels) as u64, (w as u32, h as u32), if grey { "grey" } else { "RGB" })?;
-    let pixels = decoder.decode().map_err(jpeg_error)?;
-    let icc = if grey { None } else { decoder.icc_profile() };
-    let (w, h) = (w as u32, h as u32);
-    let image = if grey {
-        image::GrayImage::from_raw(w, h, pixels).map(DynamicImage::ImageLuma8)
-    } else {
-        image::RgbImage::from_raw(w, h, pixels).map(DynamicImage::ImageRgb8)
-    };
-    let image = image.ok_or_else(|| PhotoError::Decode("the decoder returned fewer pixels than the header says".into()))?;
-    Ok(Decoded { image, icc })
+    check_budget((w * h * channels) as u64, size, if grey { "grey" } else { "RGB" }, MAX_DECODE_BYTES)?;
+    let pixels = decoder.decode().map_err(damaged)?;
+    Ok(Decoded { image: from_pixels(pixels, size, grey)?, icc })
 }
 
 /// A large baseline JPEG decoded with a scaled inverse DCT: the smallest
@@ -104,20 +108,17 @@ fn decode_jpeg(probed: &Probed<'_>, max_edge: u32) -> Result<Decoded, PhotoError
 /// Lanczos pass that follows only has the last factor of two or less to
 /// do. Damaged data is an error here too (this decoder does not guess).
 fn decode_jpeg_scaled(probed: &Probed<'_>, (w, h): (u32, u32), max_edge: u32) -> Result<DynamicImage, PhotoError> {
-    let damaged = |e: jpeg_decoder::Error| PhotoError::Decode(format!("the picture data is damaged: {e}"));
     let mut decoder = jpeg_decoder::Decoder::new(&probed.data[..]);
     decoder.set_max_decoding_buffer_size(MAX_DECODE_BYTES as usize);
     let (tw, th) = super::scale::fit(w, h, max_edge);
     let (sw, sh) = decoder.scale(tw as u16, th as u16).map_err(damaged)?;
     let (sw, sh) = (u32::from(sw), u32::from(sh));
     let pixels = decoder.decode().map_err(damaged)?;
-    let format = decoder.info().map(|i| i.pixel_format);
-    let image = match format {
-        Some(jpeg_decoder::PixelFormat::RGB24) => image::RgbImage::from_raw(sw, sh, pixels).map(DynamicImage::ImageRgb8),
-        Some(jpeg_decoder::PixelFormat::L8) => image::GrayImage::from_raw(sw, sh, pixels).map(DynamicImage::ImageLuma8),
-        other => return Err(PhotoError::Unsupported(format!("a JPEG of pixel format {other:?}"))),
-    };
-    image.ok_or_else(|| PhotoError::Decode("the decoder returned fewer pixels than the header says".into()))
+    match decoder.info().map(|i| i.pixel_format) {
+        Some(jpeg_decoder::PixelFormat::RGB24) => from_pixels(pixels, (sw, sh), false),
+        Some(jpeg_decoder::PixelFormat::L8) => from_pixels(pixels, (sw, sh), true),
+        other => Err(PhotoError::Unsupported(format!("a JPEG of pixel format {other:?}"))),
+    }
 }
 
 /// The decoder must see the image `probe` checked; a disagreement means a
@@ -129,12 +130,13 @@ fn check_agrees(probed: &Probed<'_>, decoder: (u32, u32)) -> Result<(), PhotoErr
     Ok(())
 }
 
-fn check_budget(needed: u64, (w, h): (u32, u32), layout: &str) -> Result<(), PhotoError> {
-    if needed > MAX_DECODE_BYTES {
+/// Refuses a decode that would need more than `limit` bytes of pixels.
+fn check_budget(needed: u64, (w, h): (u32, u32), layout: &str, limit: u64) -> Result<(), PhotoError> {
+    if needed > limit {
         return Err(PhotoError::LimitExceeded(format!(
             "{w} x {h} px as {layout} needs {} MB to decode (at most {} MB)",
             needed >> 20,
-            MAX_DECODE_BYTES >> 20
+            limit >> 20
         )));
     }
     Ok(())
@@ -150,16 +152,8 @@ fn decode_png(probed: &Probed<'_>) -> Result<DynamicImage, PhotoError> {
     // Building the decoder reads headers only; pixels come after the checks.
     let decoder = reader.into_decoder().map_err(map_error)?;
     check_agrees(probed, decoder.dimensions())?;
-    check_budget(decoder.total_bytes(), decoder.dimensions(), &format!("{:?}", decoder.color_type()))?;
-    if decoder.total_bytes() > MAX_PNG_DECODE_BYTES {
-        let (w, h) = decoder.dimensions();
-        return Err(PhotoError::LimitExceeded(format!(
-            "a PNG of {w} x {h} px as {:?} needs {} MB to decode (at most {} MB for a PNG; send photos as JPEG)",
-            decoder.color_type(),
-            decoder.total_bytes() >> 20,
-            MAX_PNG_DECODE_BYTES >> 20
-        )));
-    }
+    let layout = format!("a PNG of {:?} (send photos as JPEG)", decoder.color_type());
+    check_budget(decoder.total_bytes(), decoder.dimensions(), &layout, MAX_PNG_DECODE_BYTES)?;
     let mut img = DynamicImage::from_decoder(decoder).map_err(map_error)?;
     flatten_alpha(&mut img);
     Ok(img)

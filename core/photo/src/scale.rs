@@ -4,11 +4,12 @@
 //! The full-size decode is the one big buffer of the pipeline (36 MB for
 //! 12 MP RGB8), so this file is where peak memory is decided:
 //!
-//! - the resize is two separable passes, vertical then horizontal. The
-//!   vertical pass pulls source rows one at a time and writes the
-//!   intermediate (source width x target height, 18 MB for 12 MP); the
-//!   source is dropped right after it, so the peak is source +
-//!   intermediate, never source + intermediate + target;
+//! - the resize is two separable passes, vertical then horizontal. For an
+//!   RGB8 decode (nearly every photo) the vertical pass writes its output
+//!   (source width x target height) into the decoded buffer itself, which
+//!   is then cut to that size; for other layouts it writes a new buffer and
+//!   the source is dropped right after. The horizontal pass transposes that
+//!   intermediate, narrows it with the vertical pass, and transposes back;
 //! - whatever layout the decoder produced (grey, alpha already flattened,
 //!   16 bits) is turned into RGB8 row by row as the first pass reads it:
 //!   no full-size conversion copy exists;
@@ -20,8 +21,9 @@
 //! downscale) is what Pillow's `LANCZOS` does: sharp text on nameplates and
 //! gauges without aliasing. Weights are 14-bit fixed point in `i16` and
 //! accumulate in `i32` (what the SIMD resizers do for 8-bit images); the
-//! inner loop of the vertical pass is a plain widening multiply-add over a
-//! row, which the compiler vectorises (`pmaddwd` on x86, `smlal` on ARM). One pixel layout and one filter: the resizing crates we
+//! inner loop is a widening multiply-add over rows (`accumulate_two`:
+//! SSE2's `pmaddwd` on x86_64, the plain loop the compiler vectorises
+//! elsewhere). One pixel layout and one filter: the resizing crates we
 //! measured compile every layout and SIMD variant, megabytes of the phone
 //! library for a pipeline that needs this (BENCHMARKS.md, "Library size").
 
@@ -171,8 +173,10 @@ fn vertical_in_place(mut data: Vec<u8>, width: u32, src_height: u32, height: u32
     let taps = Taps::new(src_height, height);
     let mut work = RowWork::default();
     let mut waiting: std::collections::VecDeque<(usize, Vec<u8>)> = Default::default();
+    // Rows already written back, reused for the next output rows.
+    let mut spare: Vec<Vec<u8>> = vec![];
     for y in 0..height as usize {
-        let mut row = vec![0u8; n];
+        let mut row = spare.pop().unwrap_or_else(|| vec![0u8; n]);
         work.output_row(&Rows::Rgb { data: &data, width }, &taps, y, &mut row);
         waiting.push_back((y, row));
         // Sources rows below this are read by no later output row.
@@ -180,6 +184,7 @@ fn vertical_in_place(mut data: Vec<u8>, width: u32, src_height: u32, height: u32
         while waiting.front().is_some_and(|(slot, _)| *slot < needed_from) {
             let (slot, row) = waiting.pop_front().expect("checked");
             data[slot * n..(slot + 1) * n].copy_from_slice(&row);
+            spare.push(row);
         }
     }
     data.truncate(n * height as usize);

@@ -12,7 +12,6 @@
 use crate::SealError;
 use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use ring::hkdf::{HKDF_SHA256, KeyType, Salt};
-use ring::rand::{SecureRandom, SystemRandom};
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::Path;
@@ -74,9 +73,7 @@ pub struct DataKey(Secret);
 
 impl DataKey {
     pub(crate) fn random() -> Result<DataKey, SealError> {
-        let mut k = [0u8; KEY_LEN];
-        SystemRandom::new().fill(&mut k).map_err(|_| SealError::Io(std::io::Error::other("no secure random numbers")))?;
-        Ok(DataKey(Secret(k)))
+        Ok(DataKey(Secret(crate::random_bytes()?)))
     }
 
     /// The key of the database pages.
@@ -129,8 +126,7 @@ pub fn unlock(slot: &Path, app: &AppKey) -> Result<DataKey, SealError> {
 /// Wraps `data` with `app` and replaces the key file atomically: after a
 /// crash the file holds the old wrapping or the new, whole.
 pub fn write_slot(slot: &Path, data: &DataKey, app: &AppKey) -> Result<(), SealError> {
-    let mut nonce = [0u8; NONCE_LEN];
-    SystemRandom::new().fill(&mut nonce).map_err(|_| SealError::Io(std::io::Error::other("no secure random numbers")))?;
+    let nonce: [u8; NONCE_LEN] = crate::random_bytes()?;
     let mut sealed = data.0.bytes().to_vec();
     app.wrapping_key()
         .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(MAGIC), &mut sealed)

@@ -29,6 +29,15 @@ pub use blob::BlobSeal;
 pub use database::{SealedDatabase, configure_connection};
 pub use key::AppKey;
 
+/// `N` bytes from the system's secure random generator (keys, nonces of
+/// the key file, registration tokens).
+pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], SealError> {
+    let mut out = [0u8; N];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut out)
+        .map_err(|_| SealError::Io(std::io::Error::other("no secure random numbers")))?;
+    Ok(out)
+}
+
 /// Why a store's key or sealed files could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum SealError {

@@ -77,9 +77,7 @@ impl Drop for Registration {
 /// once per process).
 pub fn register(cipher: PageCipher) -> Result<Registration, crate::SealError> {
     install()?;
-    let mut raw = [0u8; 16];
-    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut raw)
-        .map_err(|_| crate::SealError::Io(std::io::Error::other("no secure random numbers")))?;
+    let raw: [u8; 16] = crate::random_bytes()?;
     let token: String = raw.iter().map(|b| format!("{b:02x}")).collect();
     keys().lock().unwrap_or_else(|p| p.into_inner()).insert(token.clone(), Arc::new(cipher));
     Ok(Registration { token })

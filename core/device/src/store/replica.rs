@@ -51,10 +51,7 @@ impl Store {
     /// with the next sync.
     pub fn sync_position(&self) -> Result<SyncPosition> {
         let r = self.reader()?;
-        let meta = |key: &str| -> Result<String> {
-            let v: Option<String> = r.query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| row.get(0)).optional()?;
-            Ok(v.unwrap_or_default())
-        };
+        let meta = |key: &str| -> Result<String> { Ok(super::sync_apply::get_meta(&r, key)?.unwrap_or_default()) };
         Ok(SyncPosition {
             cursor: meta("sync_cursor")?,
             reference_version: meta("reference_version")?,

@@ -11,7 +11,6 @@ use super::Store;
 use crate::error::{Error, Result};
 use crate::time::{Date, now_millis};
 use redline_reports::{DocumentKind, Facts, Issuer, Lang, ReportError, ReportFont};
-use rusqlite::OptionalExtension;
 use std::collections::BTreeMap;
 
 impl From<ReportError> for Error {
@@ -76,13 +75,13 @@ impl Store {
         let key = format!("docno:{kind}:{id}");
         let mut w = self.writer();
         let tx = w.conn.transaction()?;
-        let known: Option<String> = tx.query_row("SELECT value FROM meta WHERE key = ?1", [&key], |r| r.get(0)).optional()?;
+        let known = super::sync_apply::get_meta(&tx, &key)?;
         if let Some(n) = known {
             return Ok(n);
         }
         let (year, _, _) = Date::in_china(now_millis()).ymd();
         let counter = format!("docno_seq:{kind}:{year}");
-        let last: Option<String> = tx.query_row("SELECT value FROM meta WHERE key = ?1", [&counter], |r| r.get(0)).optional()?;
+        let last = super::sync_apply::get_meta(&tx, &counter)?;
         let seq = last.and_then(|s| s.parse::<u32>().ok()).unwrap_or(0) + 1;
         let word = if kind == "order" { "责改" } else { "复查" };
         let device: String =

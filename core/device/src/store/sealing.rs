@@ -13,7 +13,6 @@ use crate::blob::{BlobCodec, BlobHash};
 use crate::error::{Error, Result};
 use crate::people::Identity;
 use redline_seal::{AppKey, BlobSeal, SealedDatabase};
-use rusqlite::OptionalExtension;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -76,9 +75,7 @@ impl Store {
 
     /// Seals blob files from before the store was encrypted, once.
     fn seal_old_blobs(&self) -> Result<()> {
-        let done: Option<String> =
-            self.reader()?.query_row("SELECT value FROM meta WHERE key = ?1", [BLOBS_SEALED], |r| r.get(0)).optional()?;
-        if done.is_some() {
+        if sync_apply::get_meta(&*self.reader()?, BLOBS_SEALED)?.is_some() {
             return Ok(());
         }
         self.blobs.seal_existing()?;

@@ -13,7 +13,7 @@ use crate::sync::wire::{ReferenceData, TaskList};
 use crate::template::Template;
 use automerge::AutoCommit;
 use redline_sqlite::{Coded, DateText};
-use rusqlite::{Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use std::sync::Arc;
 
 /// Finds the template an inspection was answered against.
@@ -155,6 +155,11 @@ fn apply_tasks(tx: &Transaction<'_>, list: &TaskList) -> Result<()> {
         ])?;
     }
     set_meta(tx, "tasks_version", &list.version)
+}
+
+/// A value kept in `meta` (sync bookkeeping, document numbers, marks).
+pub fn get_meta(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
 }
 
 pub fn set_meta(tx: &Transaction<'_>, key: &str, value: &str) -> Result<()> {
