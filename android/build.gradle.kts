@@ -3,7 +3,8 @@
 // src/main/kotlin. Both the native libraries and the Kotlin sources are build
 // outputs, made by two tasks before `preBuild`:
 //
-//   cargoNdkBuild     cargo-ndk builds redline-ffi (release) for each ABI
+//   cargoNdkBuild     cargo-ndk builds redline-ffi (the `mobile` profile,
+//                     built for size) for each ABI
 //                     into build/rustJniLibs/<abi>/libredline_ffi.so
 //   generateBindings  uniffi-bindgen reads the arm64 library and writes the
 //                     Kotlin sources into build/generated/source/uniffi
@@ -35,15 +36,23 @@ val cargoNdkBuild by tasks.registering(Exec::class) {
         listOf("cargo", "ndk") +
             abis.flatMap { listOf("-t", it) } +
             listOf("--platform", "$minSdkVersion", "-o", rustJniLibs.get().asFile.path) +
-            listOf("build", "-p", "redline-ffi", "--release"),
+            listOf("build", "-p", "redline-ffi", "--profile", "mobile"),
     )
-    // Android 15 devices may use 16 KB pages; NDK r28+ aligns by default,
-    // this keeps r26/r27 builds loadable on them too.
-    val pageAlign = "-C link-arg=-Wl,-z,max-page-size=16384"
+    // Identical code folded by lld (BENCHMARKS.md, "Library size"). Android
+    // 15 devices may use 16 KB pages; NDK r28+ aligns by default, this keeps
+    // r26/r27 builds loadable on them too. Packed relocations
+    // (--pack-dyn-relocs=relr) need minSdk 28, so they are not used here.
+    val icf = "-C link-arg=-Wl,--icf=all"
+    val pageAlign = "$icf -C link-arg=-Wl,-z,max-page-size=16384"
     environment("CARGO_TARGET_AARCH64_LINUX_ANDROID_RUSTFLAGS", pageAlign)
     environment("CARGO_TARGET_X86_64_LINUX_ANDROID_RUSTFLAGS", pageAlign)
-    inputs.dir(repoRoot.resolve("core/src"))
+    environment("CARGO_TARGET_ARMV7_LINUX_ANDROIDEABI_RUSTFLAGS", icf)
+    // SQLite's and ring's C without unwinding tables (none is ever used:
+    // see scripts/size-ffi.sh).
+    environment("CFLAGS", "-fno-asynchronous-unwind-tables -fno-unwind-tables")
+    inputs.dir(repoRoot.resolve("core"))
     inputs.dir(repoRoot.resolve("bindings/src"))
+    inputs.file(repoRoot.resolve(".cargo/config.toml"))
     inputs.files(repoRoot.resolve("Cargo.toml"), repoRoot.resolve("Cargo.lock"))
     outputs.dir(rustJniLibs)
 }

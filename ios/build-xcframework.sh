@@ -15,6 +15,9 @@ cd "$(dirname "$0")/.."
 IOS="$PWD/ios"
 TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 export IPHONEOS_DEPLOYMENT_TARGET=15.0
+# SQLite's and ring's C without unwinding tables: no unwinding passes
+# through C frames (see scripts/size-ffi.sh).
+export CFLAGS="${CFLAGS:--fno-asynchronous-unwind-tables -fno-unwind-tables}"
 
 DEVICE=aarch64-apple-ios
 SIMULATORS=(aarch64-apple-ios-sim x86_64-apple-ios)

@@ -9,10 +9,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/cache/redline-target}"
-# Packed relative relocations, as the Android build links them
-# (android/README.md: --pack-dyn-relocs=relr): 0.69 MB of .rela.dyn
-# become 7 KB. iOS's chained fixups do the same by default.
-export RUSTFLAGS="${RUSTFLAGS:--C link-arg=-Wl,-z,pack-relative-relocs}"
+# Linked as the phone builds link (android/build.gradle.kts,
+# android/README.md): identical code folded (--icf=all; Apple's linker
+# deduplicates by default), and packed relative relocations (0.69 MB of
+# .rela.dyn become 7 KB; Android: --pack-dyn-relocs=relr from minSdk 28,
+# iOS: chained fixups by default).
+export RUSTFLAGS="${RUSTFLAGS:--C link-arg=-Wl,-z,pack-relative-relocs -C link-arg=-Wl,--icf=all}"
+# SQLite's and ring's C without unwinding tables: no unwinding ever passes
+# through C frames (a panic in a Rust callback stops at its extern "C"
+# boundary), so the tables only cost space.
+export CFLAGS="${CFLAGS:--fno-asynchronous-unwind-tables -fno-unwind-tables}"
 cargo build --profile mobile -p redline-ffi "$@" >&2
 lib="$CARGO_TARGET_DIR/mobile/libredline_ffi.so"
 stripped="$(mktemp)"

@@ -50,6 +50,7 @@
 
 mod colour;
 mod decode;
+mod glyph;
 mod meta;
 mod png_text;
 mod probe;

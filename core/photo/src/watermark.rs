@@ -8,8 +8,8 @@
 //! says when and where it was taken and by whom. Burning it into the pixels
 //! is the point; the same facts are also kept as data in the document.
 //!
-//! Text is drawn with ab_glyph (glyph outlines rasterised to coverage and
-//! alpha-blended). Fonts are not bundled: a CJK font is 5-20 MB, and every
+//! Text is drawn with skrifa's glyph outlines rasterised to coverage
+//! (`glyph.rs`) and alpha-blended. Fonts are not bundled: a CJK font is 5-20 MB, and every
 //! phone already has one. The app passes the system font (Android:
 //! `/system/fonts/NotoSansCJK-Regular.ttc`; iOS: the PingFang file, or font
 //! bytes it loaded) or any .ttf/.otf/.ttc file; face 0 of a collection is
@@ -27,21 +27,30 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
-use ab_glyph::{Font, FontArc, FontRef, FontVec, GlyphId, PxScale, ScaleFont, point};
+use skrifa::instance::{LocationRef, Size};
+use skrifa::{FontRef, GlyphId, MetadataProvider};
 
 use super::{PhotoError, Rgb8};
+use crate::glyph::Scaled;
 use redline_domain::site::GeoPoint;
 use redline_domain::time::{Date, Millis};
 
-/// A font for watermarks, parsed once and cheap to clone.
+/// A font for watermarks, checked once and cheap to clone.
 #[derive(Clone)]
-pub struct WatermarkFont(FontArc);
+pub struct WatermarkFont(Arc<FontBytes>);
+
+/// Where a font's bytes live: a mapping kept for the life of the process,
+/// or bytes the app passed.
+enum FontBytes {
+    Mapped(&'static memmap2::Mmap),
+    Owned(Vec<u8>),
+}
 
 /// Font files mapped so far in this process, by canonical path.
-fn mapped() -> &'static Mutex<HashMap<PathBuf, FontArc>> {
-    static MAPPED: OnceLock<Mutex<HashMap<PathBuf, FontArc>>> = OnceLock::new();
+fn mapped() -> &'static Mutex<HashMap<PathBuf, WatermarkFont>> {
+    static MAPPED: OnceLock<Mutex<HashMap<PathBuf, WatermarkFont>>> = OnceLock::new();
     MAPPED.get_or_init(Default::default)
 }
 
@@ -54,31 +63,45 @@ impl WatermarkFont {
         let canonical = std::fs::canonicalize(path).map_err(unreadable)?;
         let mut cache = mapped().lock().unwrap_or_else(|p| p.into_inner());
         if let Some(font) = cache.get(&canonical) {
-            return Ok(WatermarkFont(font.clone()));
+            return Ok(font.clone());
         }
         let file = std::fs::File::open(&canonical).map_err(unreadable)?;
         // Safety: a font file is a read-only system or app file; the
         // mapping is kept for the life of the process (cached, never
         // unmapped), as the font borrowing it is.
         let map = unsafe { memmap2::Mmap::map(&file) }.map_err(unreadable)?;
-        check(&FontRef::try_from_slice_and_index(&map, 0).map_err(|_| not_a_font())?)?;
-        let map: &'static memmap2::Mmap = Box::leak(Box::new(map));
-        let font = FontArc::new(FontRef::try_from_slice_and_index(map, 0).map_err(|_| not_a_font())?);
+        check(&map)?;
+        let font = WatermarkFont(Arc::new(FontBytes::Mapped(Box::leak(Box::new(map)))));
         cache.insert(canonical, font.clone());
-        Ok(WatermarkFont(font))
+        Ok(font)
     }
 
-    /// Parses font bytes (.ttf, .otf, or .ttc with face 0).
+    /// Takes font bytes (.ttf, .otf, or .ttc with face 0).
     pub fn from_bytes(data: Vec<u8>) -> Result<Self, PhotoError> {
-        let font = FontVec::try_from_vec_and_index(data, 0).map_err(|_| not_a_font())?;
-        check(&font)?;
-        Ok(WatermarkFont(FontArc::new(font)))
+        check(&data)?;
+        Ok(WatermarkFont(Arc::new(FontBytes::Owned(data))))
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match &*self.0 {
+            FontBytes::Mapped(map) => map,
+            FontBytes::Owned(data) => data,
+        }
+    }
+
+    /// Face 0, read from the bytes (only the table directory: cheap). The
+    /// bytes were checked when the font was made, so this is `None` only
+    /// for bytes that never became a `WatermarkFont`.
+    fn face(&self) -> Option<FontRef<'_>> {
+        FontRef::from_index(self.bytes(), 0).ok()
     }
 
     /// Whether every character of `text` has a glyph: lets the app check
     /// that the font it found covers Chinese before relying on it.
     pub fn covers(&self, text: &str) -> bool {
-        text.chars().filter(|c| !c.is_whitespace()).all(|c| self.0.glyph_id(c) != GlyphId(0))
+        let Some(face) = self.face() else { return false };
+        let map = face.charmap();
+        text.chars().filter(|c| !c.is_whitespace()).all(|c| map.map(c).is_some_and(|g| g != GlyphId::NOTDEF))
     }
 }
 
@@ -87,17 +110,23 @@ fn not_a_font() -> PhotoError {
 }
 
 /// Every watermark has a date; a font without digits (a symbol or emoji
-/// font picked by mistake) would draw only empty boxes.
-fn check(font: &impl Font) -> Result<(), PhotoError> {
-    if font.glyph_id('0') == GlyphId(0) {
+/// font picked by mistake) would draw only empty boxes. A font without
+/// outlines or metrics would draw nothing at all.
+fn check(data: &[u8]) -> Result<(), PhotoError> {
+    let face = FontRef::from_index(data, 0).map_err(|_| not_a_font())?;
+    let zero = face.charmap().map('0').filter(|g| *g != GlyphId::NOTDEF);
+    let Some(zero) = zero else {
         return Err(PhotoError::Font("the font has no digits".into()));
+    };
+    if face.outline_glyphs().get(zero).is_none() || face.metrics(Size::unscaled(), LocationRef::default()).units_per_em == 0 {
+        return Err(not_a_font());
     }
     Ok(())
 }
 
 impl std::fmt::Debug for WatermarkFont {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "WatermarkFont({} glyphs)", self.0.glyph_count())
+        write!(f, "WatermarkFont({} bytes)", self.bytes().len())
     }
 }
 
@@ -161,7 +190,8 @@ pub struct BandRect {
 /// Positions of everything drawn, computed once for the band and the text.
 struct Layout {
     band: BandRect,
-    scale: PxScale,
+    /// Text size: the ascent..descent box's height in pixels.
+    px: f32,
     /// Per line: glyphs with their pen x offset, and the baseline y.
     lines: Vec<(Vec<(GlyphId, f32)>, f32)>,
     text_x: f32,
@@ -181,8 +211,8 @@ const MAX_BAND_SHARE: f32 = 0.4;
 /// The text size for a `width` x `height` photo: 1/40 of the long edge,
 /// smaller if the lines (each measured at 100 px, widths scale linearly)
 /// would not fit the width, or the band would take too much of the height.
-fn text_px(wm: &Watermark, lines: &[String], width: u32, height: u32) -> f32 {
-    let font = wm.font.0.as_scaled(PxScale::from(100.0));
+fn text_px(face: &FontRef<'_>, lines: &[String], width: u32, height: u32) -> f32 {
+    let font = Scaled::new(face, 100.0);
     // Lines of absurd length are cut, not fitted: they must not shrink the
     // time and coordinates to nothing.
     let widest = lines.iter().map(|l| shape_line(&font, l, 100.0 * 60.0).1 / 100.0).fold(0.0, f32::max);
@@ -195,10 +225,10 @@ fn text_px(wm: &Watermark, lines: &[String], width: u32, height: u32) -> f32 {
 }
 
 fn layout(wm: &Watermark, width: u32, height: u32) -> Option<Layout> {
+    let face = wm.font.face()?;
     let texts = wm.lines();
-    let px = text_px(wm, &texts, width, height);
-    let scale = PxScale::from(px);
-    let font = wm.font.0.as_scaled(scale);
+    let px = text_px(&face, &texts, width, height);
+    let font = Scaled::new(&face, px);
     let line_h = (px * 1.25).round();
     let pad = (px * 0.5).round();
     let margin = (px * 0.5).round();
@@ -218,35 +248,33 @@ fn layout(wm: &Watermark, width: u32, height: u32) -> Option<Layout> {
     let band_y = (height as f32 - margin - band_h as f32).max(0.0) as u32;
     let band = BandRect { x: margin as u32, y: band_y, width: band_w, height: band_h.min(height - band_y) };
     // Centre the glyphs' ascent..descent box in each line.
-    let first_baseline = band_y as f32 + pad + (line_h - (font.ascent() - font.descent())) / 2.0 + font.ascent();
+    let first_baseline = band_y as f32 + pad + (line_h - (font.ascent - font.descent)) / 2.0 + font.ascent;
     let lines = lines.into_iter().enumerate().map(|(i, g)| (g, first_baseline + i as f32 * line_h)).collect();
-    Some(Layout { band, scale, lines, text_x: margin + pad })
+    Some(Layout { band, px, lines, text_x: margin + pad })
 }
 
 /// Glyph ids and pen positions for `text`, cut with an ellipsis to fit
 /// `max_w`. Returns the glyphs and the line's width. One pass, stopping at
 /// the first glyph that overflows, so a pasted megabyte of text costs no
-/// more than a line's worth.
-fn shape_line<F: Font>(font: &impl ScaleFont<F>, text: &str, max_w: f32) -> (Vec<(GlyphId, f32)>, f32) {
+/// more than a line's worth. Advances only, no kerning: the lines are
+/// Chinese, digits and short codes, which CJK fonts do not kern.
+fn shape_line(font: &Scaled<'_>, text: &str, max_w: f32) -> (Vec<(GlyphId, f32)>, f32) {
     let ellipsis = font.glyph_id('…');
     let ellipsis_w = font.h_advance(ellipsis);
     let mut out = Vec::new();
     let mut x = 0.0;
-    let mut prev: Option<GlyphId> = None;
     // The longest prefix that still leaves room for "…", and its width.
     let (mut fits, mut fits_w) = (0, 0.0);
     for c in text.chars() {
         let id = font.glyph_id(c);
-        let kern = prev.map_or(0.0, |p| font.kern(p, id));
-        let end = x + kern + font.h_advance(id);
+        let end = x + font.h_advance(id);
         if end > max_w {
             out.truncate(fits);
             out.push((ellipsis, fits_w));
             return (out, fits_w + ellipsis_w);
         }
-        out.push((id, x + kern));
+        out.push((id, x));
         x = end;
-        prev = Some(id);
         if x + ellipsis_w <= max_w {
             (fits, fits_w) = (out.len(), x);
         }
@@ -271,17 +299,13 @@ pub(crate) fn burn(img: &mut Rgb8, wm: &Watermark) {
             *v = ((u32::from(*v) * 115) >> 8) as u8;
         }
     }
-    let font = &wm.font.0;
+    let Some(face) = wm.font.face() else {
+        return;
+    };
+    let font = Scaled::new(&face, layout.px);
     for (glyphs, baseline) in &layout.lines {
         for &(id, x) in glyphs {
-            let glyph = id.with_scale_and_position(layout.scale, point(layout.text_x + x, *baseline));
-            let Some(outline) = font.outline_glyph(glyph) else {
-                continue;
-            }; // spaces
-            let bounds = outline.px_bounds();
-            outline.draw(|gx, gy, coverage| {
-                let px = bounds.min.x as i64 + i64::from(gx);
-                let py = bounds.min.y as i64 + i64::from(gy);
+            font.draw(id, layout.text_x + x, *baseline, |px, py, coverage| {
                 if px < 0 || py < 0 || px >= i64::from(img.width) || py >= i64::from(img.height) {
                     return;
                 }
@@ -315,7 +339,8 @@ mod tests {
         let Ok(font) = WatermarkFont::from_file("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc") else {
             return; // the integration tests insist on the font; this one may skip
         };
-        let scaled = font.0.as_scaled(PxScale::from(20.0));
+        let face = font.face().unwrap();
+        let scaled = Scaled::new(&face, 20.0);
         let (glyphs, w) = shape_line(&scaled, "短", 200.0);
         assert_eq!((glyphs.len(), w), (1, scaled.h_advance(scaled.glyph_id('短'))));
         let long = "杭州市西湖区".repeat(200_000);
@@ -338,7 +363,7 @@ mod tests {
             inspection_code: "3F9A2C1B".into(),
             font: font.clone(),
         };
-        let ellipsis = font.0.glyph_id('…');
+        let ellipsis = Scaled::new(&font.face().unwrap(), 20.0).glyph_id('…');
         for (w, h) in [(128, 96), (96, 128), (200, 150), (640, 480), (2048, 1536), (4000, 3000)] {
             let l = layout(&wm, w, h).unwrap_or_else(|| panic!("{w}x{h}: no band"));
             // At the smallest legible size five lines need ~45 px: on a
@@ -351,7 +376,7 @@ mod tests {
             }
         }
         // Large photos keep the size readable at arm's length: 1/40 of the long edge.
-        assert_eq!(layout(&wm, 2048, 1536).unwrap().scale, PxScale::from(51.0));
+        assert_eq!(layout(&wm, 2048, 1536).unwrap().px, 51.0);
     }
 
     #[test]
