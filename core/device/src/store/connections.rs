@@ -101,6 +101,15 @@ impl Readers {
         Ok(conn)
     }
 
+    /// A reader opened for one check and never pooled. FTS5's part of
+    /// `PRAGMA integrity_check` trusts the index structure a connection
+    /// cached when it last read the index, so on a pooled reader it reports
+    /// a checksum mismatch after the writer changed the index (the data is
+    /// fine: a new connection finds it consistent).
+    pub fn fresh(&self) -> Result<Connection> {
+        self.connect()
+    }
+
     /// A reader connection for one call; it goes back to the pool when
     /// dropped.
     pub fn get(&self) -> Result<Reader<'_>> {

@@ -279,7 +279,7 @@ impl Store {
 
     /// Runs SQLite's full integrity check; an error names what is wrong.
     pub fn check_integrity(&self) -> Result<()> {
-        let result: String = self.reader()?.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        let result: String = self.readers.fresh()?.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
         if result == "ok" { Ok(()) } else { Err(Error::CorruptDocument { id: "database".into(), detail: result }) }
     }
 }

@@ -2,6 +2,8 @@
 //! site, and stores in temporary directories (real SQLite files).
 #![allow(dead_code)]
 
+pub mod edits;
+
 use redline_device::people::{Identity, Role};
 use redline_device::site::{GeoPoint, Site};
 use redline_device::store::Store;
