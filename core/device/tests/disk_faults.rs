@@ -19,8 +19,8 @@ use redline_device::inspection::{AnswerValue, InspectionKind, PhotoOwner};
 use redline_device::store::{PhotoMeta, Store};
 use redline_device::template::AnswerType;
 use redline_device::{ErrorKind, Result};
-use redline_faults::{Failure, Ops};
-use std::path::{Path, PathBuf};
+use redline_faults::{Failure, Ops, SmallDisk};
+use std::path::Path;
 use std::sync::Mutex;
 
 /// The faulty VFS's plan is one per process: one scenario at a time.
@@ -153,45 +153,13 @@ fn io_errors_are_storage_errors_and_lose_nothing() {
     check_rows_match_documents(&db);
 }
 
-/// A tmpfs of `size` mounted for the test, unmounted when dropped.
-struct SmallDisk {
-    path: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl SmallDisk {
-    /// `None` (with a message) where mounting is not allowed, except under
-    /// CI, which must run this test.
-    fn mount(size: &str) -> Option<SmallDisk> {
-        let dir = tempfile::tempdir().unwrap();
-        let out = std::process::Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(dir.path())
-            .output()
-            .ok()?;
-        if !out.status.success() {
-            let why = String::from_utf8_lossy(&out.stderr);
-            assert!(std::env::var_os("CI").is_none(), "CI must run the full-disk test, but mounting a tmpfs failed: {why}");
-            eprintln!("skipping: cannot mount a tmpfs here ({why})");
-            return None;
-        }
-        Some(SmallDisk { path: dir.path().to_path_buf(), _dir: dir })
-    }
-}
-
-impl Drop for SmallDisk {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("umount").arg("-l").arg(&self.path).status();
-    }
-}
-
 #[test]
 fn a_full_file_system_refuses_edits_and_photos_and_then_carries_on() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let Some(disk) = SmallDisk::mount("6m") else { return };
-    let db = disk.path.join("phone.db");
+    let db = disk.path().join("phone.db");
     // Room to give back once the disk is full.
-    let ballast = disk.path.join("ballast");
+    let ballast = disk.path().join("ballast");
     std::fs::write(&ballast, vec![1u8; 1 << 20]).unwrap();
     let store = Store::open(&db, who()).unwrap();
     let mut work = Work::start(&store);

@@ -15,12 +15,18 @@
 //! Operations are counted across all files: every write, truncation and
 //! sync is one (reads are not: they change nothing on disk).
 //!
+//! Beside it, [`SmallDisk`]: a real file system of a few megabytes (a
+//! tmpfs) for tests that fill a disk up for real.
+//!
 //! What it cannot simulate: files written without SQLite (the photo files
 //! go through the file system directly, so a cut leaves them as a kill
 //! does), and a directory entry lost because its directory was not synced.
 
 mod pending;
+mod small_disk;
 mod vfs;
+
+pub use small_disk::SmallDisk;
 
 use std::sync::{Mutex, MutexGuard, OnceLock};
 

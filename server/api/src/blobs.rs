@@ -121,6 +121,10 @@ impl BlobStore for FsBlobStore {
 }
 
 fn io(e: std::io::Error) -> ApiError {
+    use std::io::ErrorKind::{QuotaExceeded, StorageFull};
+    if matches!(e.kind(), StorageFull | QuotaExceeded) {
+        return ApiError::StorageFull(format!("blob store: {e}"));
+    }
     ApiError::Internal(format!("blob store: {e}"))
 }
 

@@ -29,6 +29,10 @@ pub enum ApiError {
     RateLimited,
     #[error("at most {0} requests at once per device; send the next when one is answered")]
     TooManyInFlight(usize),
+    /// The server's disk is full; nothing of the request was kept. The
+    /// device keeps its changes and tries again later.
+    #[error("the server's storage is full; nothing was kept, try again later")]
+    StorageFull(String),
     /// The request (its body) did not arrive in time.
     #[error("{0}; send it again")]
     Timeout(String),
@@ -48,6 +52,7 @@ impl ApiError {
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::RateLimited | ApiError::TooManyInFlight(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Timeout(_) => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
+            ApiError::StorageFull(_) => (StatusCode::INSUFFICIENT_STORAGE, "storage_full"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -77,6 +82,7 @@ impl From<StorageError> for ApiError {
         match e {
             StorageError::NotFound(_) => ApiError::NotFound,
             StorageError::Duplicate(d) => ApiError::Conflict(d),
+            StorageError::Full(detail) => ApiError::StorageFull(detail),
             // The whole chain goes to the log; the client sees `internal`.
             other => ApiError::Internal(error_chain(&other)),
         }
@@ -124,8 +130,10 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.parts();
-        if let ApiError::Internal(detail) = &self {
-            tracing::error!(%detail, "request failed");
+        match &self {
+            ApiError::Internal(detail) => tracing::error!(%detail, "request failed"),
+            ApiError::StorageFull(detail) => tracing::error!(%detail, "storage full: request refused"),
+            _ => {}
         }
         let body = wire::encode(&ErrorBody { code: code.into(), message: self.to_string() });
         (status, [(header::CONTENT_TYPE, wire::CONTENT_TYPE)], body).into_response()

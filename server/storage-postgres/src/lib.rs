@@ -53,6 +53,8 @@ impl<T> Db<T> for Result<T, tokio_postgres::Error> {
         self.map_err(|e| {
             if e.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
                 StorageError::Duplicate(e.to_string())
+            } else if e.code() == Some(&tokio_postgres::error::SqlState::DISK_FULL) {
+                StorageError::Full(e.to_string())
             } else {
                 StorageError::database(e)
             }

@@ -52,6 +52,9 @@ impl From<Fail> for StorageError {
             Fail::Sql(e @ rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
                 StorageError::Duplicate(e.to_string())
             }
+            Fail::Sql(e @ rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::DiskFull => {
+                StorageError::Full(e.to_string())
+            }
             Fail::Sql(e) => StorageError::database(e),
         }
     }

@@ -30,6 +30,10 @@ pub enum StorageError {
     Duplicate(String),
     #[error("not found: {0}")]
     NotFound(String),
+    /// The disk under the database is full: nothing was written, and the
+    /// same request may succeed once space is freed.
+    #[error("the server's storage is full: {0}")]
+    Full(String),
     /// The database's schema is newer than this build knows.
     #[error("the database schema is version {found}; this build knows up to {supported}")]
     SchemaTooNew { found: i64, supported: i64 },
