@@ -16,6 +16,11 @@ pub enum Error {
     InvalidInput(String),
     #[error("not allowed: {0}")]
     NotAllowed(String),
+    /// The server withdrew this device's access (the user was removed or
+    /// the phone reported lost). The unsent work was moved into the
+    /// quarantine; the app should sign the user out and offer the export.
+    #[error("access withdrawn: {0}")]
+    Revoked(String),
     /// The edit was made against a state someone else has changed since
     /// (for example two edits of one document racing on a shared phone).
     #[error("conflict: {0}")]
@@ -66,7 +71,7 @@ impl Error {
             Error::InvalidInput(_) | Error::Template(_) => ErrorKind::InvalidInput,
             #[cfg(feature = "photos")]
             Error::Photo(_) => ErrorKind::InvalidInput,
-            Error::NotAllowed(_) => ErrorKind::NotAllowed,
+            Error::NotAllowed(_) | Error::Revoked(_) => ErrorKind::NotAllowed,
             Error::Conflict(_) => ErrorKind::Conflict,
             Error::Refused(_) => ErrorKind::InvalidInput,
             Error::BadResponse(_) => ErrorKind::Network,

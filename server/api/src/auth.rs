@@ -29,7 +29,16 @@ impl FromRequestParts<AppState> for Principal {
         let token =
             parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
         let principal = match token {
-            Some(token) => state.storage.principal(&token_hash(token.trim()), now_millis()).await?,
+            Some(token) => {
+                let hash = token_hash(token.trim());
+                match state.storage.principal(&hash, now_millis()).await? {
+                    Some(p) => Some(p),
+                    // Only the token's holder can ask this, so saying so
+                    // tells nobody else anything.
+                    None if state.storage.is_revoked(&hash).await? => return Err(ApiError::Revoked),
+                    None => None,
+                }
+            }
             None => dashboard_session(parts, state).await?,
         }
         .ok_or(ApiError::Unauthorized)?;

@@ -13,6 +13,10 @@ pub enum ApiError {
     Unauthorized,
     #[error("{0}")]
     Forbidden(String),
+    /// The device's token was revoked by an administrator (the user left,
+    /// or the phone was lost): nothing is accepted from it any more.
+    #[error("this device's access was withdrawn by an administrator; nothing was accepted")]
+    Revoked,
     /// Also what a caller gets for anything outside its scope, so it cannot
     /// tell a hidden thing from a missing one.
     #[error("not found")]
@@ -45,6 +49,7 @@ impl ApiError {
         match self {
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::Revoked => (StatusCode::FORBIDDEN, "revoked"),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::UnsupportedProtocol(..) => (StatusCode::BAD_REQUEST, "unsupported_protocol"),

@@ -238,6 +238,12 @@ impl Storage for PgStorage {
         Ok(c.execute("UPDATE devices SET revoked = TRUE WHERE id = $1", &[&device_id]).await.db()? > 0)
     }
 
+    async fn is_revoked(&self, token_hash: &str) -> StorageResult<bool> {
+        let c = self.client().await?;
+        let row = c.query_one("SELECT EXISTS (SELECT 1 FROM devices WHERE token_hash = $1 AND revoked)", &[&token_hash]).await.db()?;
+        Ok(row.get(0))
+    }
+
     async fn principal(&self, token_hash: &str, now: i64) -> StorageResult<Option<Principal>> {
         let c = self.client().await?;
         let row = c

@@ -192,6 +192,14 @@ impl Storage for SqliteStorage {
         self.run(move |c| Ok(c.execute("UPDATE devices SET revoked = 1 WHERE id = ?1", [d])? > 0)).await
     }
 
+    async fn is_revoked(&self, token_hash: &str) -> StorageResult<bool> {
+        let t = token_hash.to_string();
+        self.run(
+            move |c| Ok(c.query_row("SELECT EXISTS (SELECT 1 FROM devices WHERE token_hash = ?1 AND revoked = 1)", [t], |r| r.get(0))?),
+        )
+        .await
+    }
+
     async fn principal(&self, token_hash: &str, now: i64) -> StorageResult<Option<Principal>> {
         let t = token_hash.to_string();
         self.run(move |c| {

@@ -173,6 +173,9 @@ pub trait Storage: Send + Sync {
     async fn users(&self) -> StorageResult<Vec<UserRecord>>;
     async fn add_device(&self, device_id: &str, user_id: &str, token_hash: &str, expires_at: i64) -> StorageResult<()>;
     async fn revoke_device(&self, device_id: &str) -> StorageResult<bool>;
+    /// Whether `token_hash` is the token of a device an administrator
+    /// revoked (asked only for a token that is not live).
+    async fn is_revoked(&self, token_hash: &str) -> StorageResult<bool>;
     /// The principal for a live (unrevoked, unexpired) token.
     async fn principal(&self, token_hash: &str, now: i64) -> StorageResult<Option<Principal>>;
 

@@ -15,7 +15,7 @@ use crate::sync::wire::{Colleague, DocUpload, SyncResponse};
 use crate::template::Template;
 use crate::time::now_millis;
 use automerge::AutoCommit;
-use rusqlite::OptionalExtension;
+use rusqlite::{OptionalExtension, params};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -189,6 +189,28 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Keeps every change not yet sent in the quarantine with `reason`,
+    /// once (a change set already kept is not kept again): for a device
+    /// whose access was revoked, so its work can still be listed and
+    /// exported. The documents stay as they are, still pending: the same
+    /// user enrolled again sends them. Returns how many sets were kept.
+    pub fn quarantine_unsent(&self, reason: &str) -> Result<usize> {
+        let pending = self.pending_uploads(u32::MAX)?;
+        let now = now_millis();
+        let mut w = self.writer();
+        let tx = w.conn.transaction()?;
+        let mut kept = 0;
+        for p in pending.iter().filter(|p| !p.upload.changes.is_empty()) {
+            kept += tx.execute(
+                "INSERT INTO quarantine (doc_id, kind, changes, reason, at) SELECT ?1, ?2, ?3, ?4, ?5
+                 WHERE NOT EXISTS (SELECT 1 FROM quarantine WHERE doc_id = ?1 AND changes = ?3)",
+                params![p.upload.doc_id, p.upload.kind, p.upload.changes, reason, now],
+            )?;
+        }
+        tx.commit()?;
+        Ok(kept)
     }
 
     /// The raw automerge changes of a quarantined set, for export.

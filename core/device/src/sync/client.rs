@@ -96,11 +96,15 @@ impl SyncClient {
                 Ok(r) => {
                     let status = r.status();
                     let body = r.bytes().await.unwrap_or_default();
-                    let message = wire::decode::<wire::ErrorBody>(&body).map(|e| e.message).unwrap_or_else(|_| status.to_string());
+                    let (code, message) = match wire::decode::<wire::ErrorBody>(&body) {
+                        Ok(e) => (e.code, e.message),
+                        Err(_) => (String::new(), status.to_string()),
+                    };
                     // 409 on a sync means the document was too busy to merge: retry.
                     let retryable = status.is_server_error() || matches!(status.as_u16(), 408 | 409 | 429);
                     busy = status.as_u16() == 409;
                     match status.as_u16() {
+                        403 if code == "revoked" => return Err(Error::Revoked(message)),
                         401 | 403 => return Err(Error::NotAllowed(message)),
                         404 => return Err(Error::NotFound(message)),
                         _ if !retryable => return Err(Error::Refused(message)),
@@ -127,8 +131,21 @@ impl SyncClient {
     }
 
     /// Runs a full sync: photos up, then documents up and down until the
-    /// server has nothing more.
+    /// server has nothing more. When the server says this device's access
+    /// was withdrawn, everything not yet sent is kept in the quarantine
+    /// first (listable and exportable), and the error is
+    /// [`Error::Revoked`].
     pub async fn sync(&self, store: &Store, cancel: &CancellationToken, listener: Option<&dyn SyncListener>) -> Result<SyncReport> {
+        match self.sync_all(store, cancel, listener).await {
+            Err(Error::Revoked(reason)) => {
+                store.quarantine_unsent(&reason)?;
+                Err(Error::Revoked(reason))
+            }
+            other => other,
+        }
+    }
+
+    async fn sync_all(&self, store: &Store, cancel: &CancellationToken, listener: Option<&dyn SyncListener>) -> Result<SyncReport> {
         let mut report = SyncReport::default();
         self.upload_blobs(store, cancel, &mut report).await?;
         loop {
