@@ -42,7 +42,7 @@ async fn admin_api_manages_users_devices_and_sites() {
     };
     assert_eq!(health(token.clone()).await, 200, "the new token works");
     assert_eq!(post(&http, format!("{}/v1/admin/devices/{device}/revoke", server.url), &admin.token, String::new()).await.0, 200);
-    assert_eq!(health(token).await, 401, "a revoked token is refused");
+    assert_eq!(health(token).await, 403, "a revoked token is refused, and told so");
     assert_eq!(post(&http, format!("{}/v1/admin/devices/nope/revoke", server.url), &admin.token, String::new()).await.0, 404);
 }
 

@@ -159,9 +159,10 @@ async fn unauthenticated_requests_are_refused() {
     refused(raw.send(Method::GET, &blob, "not-a-token", vec![]).await, 401, "unauthorized");
     assert_eq!(raw.post_sync(Some(&d.token), empty.clone()).await.0, 200);
 
+    // A revoked token is told so (only its holder can ask).
     assert!(server.state.storage.revoke_device(&d.device_id()).await.unwrap());
-    refused(raw.post_sync(Some(&d.token), empty).await, 401, "unauthorized");
-    refused(raw.send(Method::GET, &blob, &d.token, vec![]).await, 401, "unauthorized");
+    refused(raw.post_sync(Some(&d.token), empty).await, 403, "revoked");
+    refused(raw.send(Method::GET, &blob, &d.token, vec![]).await, 403, "revoked");
     let err = d.client.sync(&d.store, &Default::default(), None).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotAllowed, "{err}");
     still_serves(&server).await;
