@@ -1,7 +1,8 @@
-//! The server's SQLite migrations cut by a power failure at every one of
-//! their operations: the database is left at the old version with the old
-//! schema or at the new one with the new, never between, and opens with its
-//! users, sites and device tokens intact.
+//! The server's migrations cut part-way: SQLite's by a power failure at
+//! every one of their operations, PostgreSQL's by the connection dying at
+//! points inside their transaction. The database is left at the old
+//! version with the old schema or at the new one with the new, never
+//! between, and opens with its users and device tokens intact.
 //!
 //! A child process (this test binary re-run as its ignored
 //! `migrate_server_child`) opens a copy of a version-6 database (made with
@@ -99,4 +100,86 @@ async fn server_migrations_cut_anywhere_leave_the_database_old_or_new() {
     }
     println!("{} cut points ({total} while opening and migrating): {old} left version 6, {new} version 7", total + 4);
     assert!(old >= 1 && new >= 1, "both outcomes were reached: {old} old, {new} new");
+}
+
+/// PostgreSQL: migration 7's transaction cut by its connection dying (the
+/// server process killed) before its SQL, between its two statements, and
+/// after it before the commit. Each time the schema is still version 6
+/// without the new table once the backend has gone; then a normal start
+/// migrates it, with users and device token intact. The cut points are
+/// reached without timing: the migration is made to wait on an advisory
+/// lock the test holds, and the test cuts once PostgreSQL shows it waiting.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_migration_cut_mid_transaction_leaves_the_schema_old() {
+    use redline_storage_postgres::{MIGRATIONS, migrate};
+    const HOLD: i64 = 7_770_007;
+    let schema = redline_tests::fresh_schema();
+    let Some(storage) = redline_tests::postgres(&schema).await else { return };
+    redline_tests::seed(storage.as_ref()).await;
+    let token = redline_admin::register_device(storage.as_ref(), "insp-1").await.unwrap().token;
+    drop(storage);
+    let connect = || {
+        let mut config: tokio_postgres::Config = redline_tests::PG_URL.parse().unwrap();
+        config.options(format!("-c search_path={schema}"));
+        async move {
+            let (client, connection) = config.connect(tokio_postgres::NoTls).await.unwrap();
+            (client, tokio::spawn(connection))
+        }
+    };
+    let (admin, _admin_connection) = connect().await;
+    admin.batch_execute("DROP TABLE document_numbers; DELETE FROM schema_version; INSERT INTO schema_version VALUES (6);").await.unwrap();
+    let version = async |c: &tokio_postgres::Client| -> (i64, bool) {
+        let v: i64 = c.query_one("SELECT MAX(version) FROM schema_version", &[]).await.unwrap().get(0);
+        let table: bool = c.query_one("SELECT to_regclass('document_numbers') IS NOT NULL", &[]).await.unwrap().get(0);
+        (v, table)
+    };
+    assert_eq!(version(&admin).await, (6, false));
+
+    let last = MIGRATIONS[6];
+    let at = last.find("CREATE UNIQUE INDEX").unwrap();
+    let wait = format!("SELECT pg_advisory_xact_lock({HOLD});");
+    let cuts: [(&str, Vec<String>); 3] = [
+        ("before its SQL", vec![format!("{wait}\n{last}")]),
+        ("between its statements", vec![format!("{}\n{wait}\n{}", &last[..at], &last[at..])]),
+        ("after it, before the commit", vec![last.to_string(), wait.clone()]),
+    ];
+    for (point, tail) in cuts {
+        let steps: Vec<String> = MIGRATIONS[..6].iter().map(|s| s.to_string()).chain(tail).collect();
+        admin.execute("SELECT pg_advisory_lock($1)", &[&HOLD]).await.unwrap();
+        let (mut client, connection) = connect().await;
+        let migrating = tokio::spawn(async move {
+            let refs: Vec<&str> = steps.iter().map(String::as_str).collect();
+            migrate(&mut client, &refs).await
+        });
+        // Wait (bounded) until PostgreSQL shows the migration blocked on the lock.
+        let waiting = format!("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = {HOLD}");
+        let mut pid = None;
+        for _ in 0..10_000 {
+            if let Some(row) = admin.query_opt(&waiting, &[]).await.unwrap() {
+                pid = Some(row.get::<_, i32>(0));
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        let pid = pid.unwrap_or_else(|| panic!("{point}: the migration never reached the cut"));
+        connection.abort();
+        assert!(migrating.await.unwrap().is_err(), "{point}: a cut migration reported success");
+        admin.execute("SELECT pg_advisory_unlock($1)", &[&HOLD]).await.unwrap();
+        // The backend notices its client is gone and rolls back.
+        for _ in 0..100_000 {
+            let alive: bool =
+                admin.query_one("SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = $1)", &[&pid]).await.unwrap().get(0);
+            if !alive {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(version(&admin).await, (6, false), "cut {point}: half-migrated");
+    }
+    let storage = redline_tests::postgres(&schema).await.unwrap();
+    assert_eq!(version(&admin).await, (7, true));
+    assert_eq!(storage.users().await.unwrap().len(), redline_tests::users().len());
+    let who = storage.principal(&redline_admin::tokens::token_hash(&token), 0).await.unwrap();
+    assert_eq!(who.map(|p| p.user_id).as_deref(), Some("insp-1"));
+    println!("PostgreSQL: migration 7 cut at 3 points inside its transaction, each left version 6");
 }
