@@ -77,6 +77,23 @@ impl SyncSession {
         })
     }
 
+    /// [`SyncSession::new`], also trusting the root certificates in
+    /// `extra_roots_pem` (PEM texts, one or more certificates each), for a
+    /// server whose certificate comes from the office's own certificate
+    /// authority. A text without a certificate is `InvalidInput`.
+    #[uniffi::constructor]
+    pub fn with_roots(
+        store: Arc<RedlineStore>,
+        server_url: String,
+        token: String,
+        extra_roots_pem: Vec<String>,
+    ) -> FfiResult<Arc<SyncSession>> {
+        guard("sync_session_with_roots", || {
+            let client = SyncClient::with_roots(&server_url, &token, &extra_roots_pem)?;
+            Ok(Arc::new(SyncSession { store, client: Arc::new(client), server_url }))
+        })
+    }
+
     /// The server this session talks to, as given.
     pub fn server_url(&self) -> String {
         self.server_url.clone()
@@ -89,7 +106,9 @@ impl SyncSession {
     ///
     /// Errors: `Network` (offline, timeouts, server faults after retries;
     /// `retryable` says whether to try later), `NotAllowed` (the token is
-    /// unknown, expired or revoked: sign in again), `Cancelled` (through
+    /// unknown or expired: sign in again; or revoked: the user was removed
+    /// or the phone reported lost, and the unsent work was moved into the
+    /// quarantine — sign out and offer its export), `Cancelled` (through
     /// `cancel`, or the calling coroutine/task was cancelled). A change set
     /// the server refuses is not an error: it is in `rejected` and in the
     /// quarantine. After any error, what was applied stays applied and the

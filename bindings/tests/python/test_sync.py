@@ -240,6 +240,13 @@ def test_sync_errors_are_typed(day):
     a, url = day["a"], day["server"].url
     with pytest.raises(RedlineError.InvalidInput):
         SyncSession(a, "ftp://example.org", "token")
+    # Extra roots for an office's own certificate authority: text that is
+    # not a certificate is refused; none at all is the plain session.
+    with pytest.raises(RedlineError.InvalidInput):
+        SyncSession.with_roots(a, url, "token", ["not a certificate"])
+    with pytest.raises(RedlineError.InvalidInput):
+        SyncSession.with_roots(a, url, "token", ["-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"])
+    assert SyncSession.with_roots(a, url, "token", []).server_url() == url
     early = CancellationToken()
     early.cancel()
     with pytest.raises(RedlineError.Cancelled):

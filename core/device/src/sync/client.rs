@@ -62,6 +62,25 @@ fn net(e: reqwest::Error) -> Error {
 impl SyncClient {
     /// `base` is the server's URL, e.g. `https://redline.example.gov.cn`.
     pub fn new(base: &str, token: &str) -> Result<SyncClient> {
+        SyncClient::with_roots(base, token, &[])
+    }
+
+    /// [`SyncClient::new`], also trusting the root certificates in
+    /// `extra_roots_pem` (each a PEM text of one or more certificates):
+    /// government intranets often run their own certificate authority. A
+    /// text without a certificate is `InvalidInput`.
+    pub fn with_roots(base: &str, token: &str, extra_roots_pem: &[String]) -> Result<SyncClient> {
+        let mut extra = vec![];
+        // (Checked again when the client is built: a PEM can hold bytes
+        // that are not a certificate.)
+        for (i, pem) in extra_roots_pem.iter().enumerate() {
+            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+                .map_err(|e| Error::InvalidInput(format!("root certificate {}: {e}", i + 1)))?;
+            if certs.is_empty() {
+                return Err(Error::InvalidInput(format!("root certificate {}: no PEM certificate in it", i + 1)));
+            }
+            extra.extend(certs);
+        }
         // Mozilla's root certificates, compiled in: the same trust on every
         // phone, no dependence on the OS's CA bundle, and no Android platform
         // verifier (which needs a JNI initialisation with the app's context
@@ -69,13 +88,19 @@ impl SyncClient {
         // TLS runs on ring. An app that installed its own rustls provider
         // first keeps it; otherwise ring becomes the process's default.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let roots = webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().filter_map(|der| reqwest::Certificate::from_der(der.as_ref()).ok());
+        let roots = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+            .iter()
+            .filter_map(|der| reqwest::Certificate::from_der(der.as_ref()).ok())
+            .chain(extra);
         let http = reqwest::Client::builder()
             .tls_certs_only(roots)
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(120))
             .build()
-            .map_err(net)?;
+            // A PEM whose contents are not a certificate fails here.
+            .map_err(|e| {
+                if extra_roots_pem.is_empty() { net(e) } else { Error::InvalidInput(format!("the root certificates cannot be used: {e}")) }
+            })?;
         if !(base.starts_with("http://") || base.starts_with("https://")) {
             return Err(Error::InvalidInput(format!("{base:?} is not an http(s) URL")));
         }
