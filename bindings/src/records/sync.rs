@@ -79,6 +79,49 @@ pub struct SyncResult {
     pub changed: Vec<String>,
     /// A new task list came down: refresh the task screens.
     pub tasks_updated: bool,
+    /// Set when the sync stopped part-way after some of it was applied:
+    /// everything above happened and is kept; this says why it stopped.
+    /// Sync again (later, if it is a network fault) to carry on.
+    pub interrupted: Option<SyncInterruption>,
+}
+
+/// Why a sync stopped part-way (`SyncResult.interrupted`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SyncInterruption {
+    pub cause: InterruptionCause,
+    /// The error's message, for a developer.
+    pub detail: String,
+    /// Whether trying again later may succeed (a network fault).
+    pub retryable: bool,
+}
+
+/// What stopped a sync part-way: the `RedlineError` the whole sync would
+/// have been.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum InterruptionCause {
+    Network,
+    /// The phone's storage failed (full, damaged).
+    Storage,
+    /// A document stayed too busy to merge; sync again later.
+    Conflict,
+    /// The server no longer allows this device (sign in again).
+    NotAllowed,
+    /// Anything else (a response the phone could not read, ...).
+    Other,
+}
+
+impl From<core::Interruption> for SyncInterruption {
+    fn from(i: core::Interruption) -> SyncInterruption {
+        use redline_device::ErrorKind as K;
+        let cause = match i.kind {
+            K::Network => InterruptionCause::Network,
+            K::Storage => InterruptionCause::Storage,
+            K::Conflict => InterruptionCause::Conflict,
+            K::NotAllowed => InterruptionCause::NotAllowed,
+            _ => InterruptionCause::Other,
+        };
+        SyncInterruption { cause, detail: i.detail, retryable: i.retryable }
+    }
 }
 
 impl From<core::SyncReport> for SyncResult {
@@ -95,6 +138,7 @@ impl From<core::SyncReport> for SyncResult {
             rejected: r.rejected.into_iter().map(|(doc_id, reason)| RejectedUpload { doc_id, reason }).collect(),
             changed: r.changed,
             tasks_updated: r.tasks_updated,
+            interrupted: r.interrupted.map(SyncInterruption::from),
         }
     }
 }

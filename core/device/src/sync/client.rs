@@ -42,6 +42,20 @@ pub struct SyncReport {
     pub changed: Vec<String>,
     /// A new task list came down: task screens should refresh.
     pub tasks_updated: bool,
+    /// Set when the sync stopped part-way, after at least one exchange was
+    /// applied: everything above happened and is durable (the accepted
+    /// documents are marked synced), and this says why it stopped. Sync
+    /// again to carry on.
+    pub interrupted: Option<Interruption>,
+}
+
+/// Why a sync stopped part-way: what the error of the whole sync would
+/// have been.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Interruption {
+    pub kind: crate::ErrorKind,
+    pub detail: String,
+    pub retryable: bool,
 }
 
 pub trait SyncListener: Send + Sync {
@@ -160,19 +174,37 @@ impl SyncClient {
     /// was withdrawn, everything not yet sent is kept in the quarantine
     /// first (listable and exportable), and the error is
     /// [`Error::Revoked`].
+    ///
+    /// An error after at least one exchange was applied does not lose what
+    /// that exchange did: the report comes back with `interrupted` set. An
+    /// error before (offline, refused at once), a cancellation and a
+    /// revoked device are errors.
     pub async fn sync(&self, store: &Store, cancel: &CancellationToken, listener: Option<&dyn SyncListener>) -> Result<SyncReport> {
-        match self.sync_all(store, cancel, listener).await {
+        let mut report = SyncReport::default();
+        let mut applied = 0;
+        match self.sync_into(store, cancel, listener, &mut report, &mut applied).await {
+            Ok(()) => Ok(report),
             Err(Error::Revoked(reason)) => {
                 store.quarantine_unsent(&reason)?;
                 Err(Error::Revoked(reason))
             }
-            other => other,
+            Err(e) if applied == 0 || e.kind() == crate::ErrorKind::Cancelled => Err(e),
+            Err(e) => {
+                report.interrupted = Some(Interruption { kind: e.kind(), retryable: e.is_retryable(), detail: e.to_string() });
+                Ok(report)
+            }
         }
     }
 
-    async fn sync_all(&self, store: &Store, cancel: &CancellationToken, listener: Option<&dyn SyncListener>) -> Result<SyncReport> {
-        let mut report = SyncReport::default();
-        self.upload_blobs(store, cancel, &mut report).await?;
+    async fn sync_into(
+        &self,
+        store: &Store,
+        cancel: &CancellationToken,
+        listener: Option<&dyn SyncListener>,
+        report: &mut SyncReport,
+        applied: &mut u32,
+    ) -> Result<()> {
+        self.upload_blobs(store, cancel, report).await?;
         loop {
             if cancel.is_cancelled() {
                 return Err(cancelled());
@@ -203,6 +235,7 @@ impl SyncClient {
                 return Err(Error::BadResponse("the server answered a different number of uploads".into()));
             }
             let changed = store.apply_sync_response(&sent, &response)?;
+            *applied += 1;
             report.tasks_updated |= response.tasks.is_some();
             for r in &response.results {
                 match &r.status {
@@ -225,8 +258,8 @@ impl SyncClient {
             }
         }
         #[cfg(feature = "photos")]
-        self.download_thumbnails(store, &mut report, cancel, listener).await?;
-        Ok(report)
+        self.download_thumbnails(store, report, cancel, listener).await?;
+        Ok(())
     }
 
     /// Uploads every stored blob the server has not confirmed, resuming a
