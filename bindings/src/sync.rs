@@ -111,8 +111,10 @@ impl SyncSession {
     /// quarantine — sign out and offer its export), `Cancelled` (through
     /// `cancel`, or the calling coroutine/task was cancelled). A change set
     /// the server refuses is not an error: it is in `rejected` and in the
-    /// quarantine. After any error, what was applied stays applied and the
-    /// next sync resumes from there.
+    /// quarantine. Nor is a failure after part of the sync was applied (a
+    /// later page lost): the result reports what was done and
+    /// `interrupted` says why it stopped. After any error, what was applied
+    /// stays applied and the next sync resumes from there.
     #[uniffi::method(default(listener = None, cancel = None))]
     pub async fn sync(
         &self,
