@@ -170,9 +170,11 @@ pub async fn upload_chunk(
     who: Principal,
     Path(hash): Path<String>,
     Query(at): Query<ChunkAt>,
+    headers: axum::http::HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let body = body.map_err(|e| ApiError::body(e, state.limits.blob_chunk))?;
+    let body = crate::inflate::body(&headers, body, state.limits.blob_chunk).await?;
     let hash = BlobHash::parse(&hash).ok_or_else(|| ApiError::BadRequest("not a SHA-256 hash".into()))?;
     if at.total > state.limits.blob_size {
         return Err(ApiError::TooLarge(format!("blobs are at most {} bytes", state.limits.blob_size)));

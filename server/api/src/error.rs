@@ -29,6 +29,8 @@ pub enum ApiError {
     Conflict(String),
     #[error("request body too large: {0}")]
     TooLarge(String),
+    #[error("unsupported Content-Encoding {0:?}; send the body plain or gzip")]
+    UnsupportedEncoding(String),
     #[error("too many requests; slow down")]
     RateLimited,
     #[error("at most {0} requests at once per device; send the next when one is answered")]
@@ -55,6 +57,7 @@ impl ApiError {
             ApiError::UnsupportedProtocol(..) => (StatusCode::BAD_REQUEST, "unsupported_protocol"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ApiError::UnsupportedEncoding(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
             ApiError::RateLimited | ApiError::TooManyInFlight(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Timeout(_) => (StatusCode::REQUEST_TIMEOUT, "request_timeout"),
             ApiError::StorageFull(_) => (StatusCode::INSUFFICIENT_STORAGE, "storage_full"),

@@ -7,7 +7,7 @@ use crate::{feed, merge};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
 use redline_domain::sync::wire::{self, Colleague, PROTOCOL_VERSION, ReferenceData, SyncRequest, SyncResponse, TaskList};
 use redline_storage::Principal;
@@ -15,9 +15,11 @@ use redline_storage::Principal;
 pub async fn sync(
     State(state): State<AppState>,
     who: Principal,
+    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let body = body.map_err(|e| ApiError::body(e, state.limits.sync_body))?;
+    let body = crate::inflate::body(&headers, body, state.limits.sync_body).await?;
     let req: SyncRequest = wire::decode(&body).map_err(ApiError::BadRequest)?;
     if req.protocol != PROTOCOL_VERSION {
         return Err(ApiError::UnsupportedProtocol(req.protocol, PROTOCOL_VERSION));

@@ -73,6 +73,20 @@ fn net(e: reqwest::Error) -> Error {
     Error::Network { detail: e.to_string(), retryable: !e.is_builder() }
 }
 
+/// A request body worth compressing (change chunks, CBOR keys) goes
+/// gzip-compressed; a small one plain. Returns the body and its encoding.
+fn compressed(body: Vec<u8>) -> (Vec<u8>, Option<&'static str>) {
+    use std::io::Write;
+    if body.len() < 1024 {
+        return (body, None);
+    }
+    let mut e = flate2::write::GzEncoder::new(Vec::with_capacity(body.len() / 3), flate2::Compression::fast());
+    match e.write_all(&body).and_then(|()| e.finish()) {
+        Ok(gz) if gz.len() < body.len() => (gz, Some("gzip")),
+        _ => (body, None),
+    }
+}
+
 impl SyncClient {
     /// `base` is the server's URL, e.g. `https://redline.example.gov.cn`.
     pub fn new(base: &str, token: &str) -> Result<SyncClient> {
@@ -222,12 +236,18 @@ impl SyncClient {
                 tasks_version: position.tasks_version,
                 uploads: sent.iter().map(|p| p.upload.clone()).collect(),
             };
-            let body = wire::encode(&request);
+            let (body, encoding) = compressed(wire::encode(&request));
             report.progress.bytes_up += body.len() as u64;
             let url = format!("{}/v1/sync", self.base);
-            let bytes = self
-                .send(cancel, || self.http.post(&url).header(reqwest::header::CONTENT_TYPE, wire::CONTENT_TYPE).body(body.clone()))
-                .await?;
+            let post = || {
+                let req = self.http.post(&url).header(reqwest::header::CONTENT_TYPE, wire::CONTENT_TYPE);
+                let req = match encoding {
+                    Some(e) => req.header(reqwest::header::CONTENT_ENCODING, e),
+                    None => req,
+                };
+                req.body(body.clone())
+            };
+            let bytes = self.send(cancel, post).await?;
             report.progress.bytes_down += bytes.len() as u64;
             report.progress.round_trips += 1;
             let response: SyncResponse = wire::decode(&bytes).map_err(Error::BadResponse)?;
