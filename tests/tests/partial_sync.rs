@@ -37,7 +37,7 @@ async fn forward(State(g): State<Arc<Gateway>>, req: Request) -> Response {
     let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
     let url = format!("{}{}", g.upstream, parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"));
     let mut out = g.http.request(parts.method.clone(), url).body(bytes.to_vec());
-    for name in [header::AUTHORIZATION, header::CONTENT_TYPE] {
+    for name in [header::AUTHORIZATION, header::CONTENT_TYPE, header::CONTENT_ENCODING] {
         if let Some(v) = parts.headers.get(&name) {
             out = out.header(name.as_str(), v.to_str().unwrap());
         }
