@@ -3,6 +3,7 @@
 //! bytes and every document arrives; a gzip bomb is refused with 413 after
 //! at most the route's limit of inflating; an encoding the server does not
 //! know is 415, a body that does not inflate 400; a plain body still works.
+//! Responses come gzip-compressed to a client that accepts it.
 
 use redline_device::inspection::{AnswerValue, InspectionKind};
 use redline_domain::sync::wire;
@@ -62,6 +63,33 @@ async fn uploads_go_compressed_and_bombs_are_refused() {
     assert_eq!((status, error_body(&body).code.as_str()), (415, "unsupported_media_type"));
     let (status, body) = post(&server.url, &phone.token, Some("gzip"), b"not gzip".to_vec()).await;
     assert_eq!((status, error_body(&body).code.as_str()), (400, "bad_request"));
+    // Responses come compressed to a client that accepts it, plain to one
+    // that does not; the phone's client asks for and inflates them.
+    let colleague = server.device("insp-2").await;
+    let first = wire::encode(&colleague.request_with(vec![]));
+    let http = reqwest::Client::new();
+    let ask = |gzip: bool| {
+        let mut req = http
+            .post(format!("{}/v1/sync", server.url))
+            .bearer_auth(&colleague.token)
+            .header("content-type", wire::CONTENT_TYPE)
+            .body(first.clone());
+        if gzip {
+            req = req.header("accept-encoding", "gzip");
+        }
+        req.send()
+    };
+    let plain = ask(false).await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain_len = plain.bytes().await.unwrap().len();
+    let packed = ask(true).await.unwrap();
+    assert_eq!(packed.headers().get("content-encoding").map(|v| v.to_str().unwrap().to_string()).as_deref(), Some("gzip"));
+    let packed_len = packed.bytes().await.unwrap().len();
+    assert!(packed_len * 2 < plain_len, "a compressed first page: {packed_len} of {plain_len} bytes");
+    let report = colleague.sync().await;
+    assert!(report.changed.len() >= 300, "the colleague's phone received everything: {}", report.changed.len());
+    println!("first page for a new phone: {packed_len} bytes compressed, {plain_len} plain");
+
     // Still serving.
     assert!(phone.sync().await.interrupted.is_none());
 }

@@ -7,7 +7,7 @@ use crate::{feed, merge};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::IntoResponse;
 use redline_domain::sync::wire::{self, Colleague, PROTOCOL_VERSION, ReferenceData, SyncRequest, SyncResponse, TaskList};
 use redline_storage::Principal;
@@ -57,7 +57,7 @@ pub async fn sync(
     let tasks = task_list(&state, &who, &req.tasks_version).await?;
     let resp =
         SyncResponse { protocol: PROTOCOL_VERSION, results, docs: page.docs, cursor: page.cursor, more: page.more, reference, tasks };
-    Ok(([(header::CONTENT_TYPE, wire::CONTENT_TYPE)], wire::encode(&resp)))
+    Ok(crate::inflate::cbor_response(&headers, wire::encode(&resp)).await)
 }
 
 /// The caller's task list, when the version it holds is not today's.

@@ -87,6 +87,26 @@ fn compressed(body: Vec<u8>) -> (Vec<u8>, Option<&'static str>) {
     }
 }
 
+/// The most a compressed response may inflate to: far above a feed page
+/// (4 MiB) with its reference data, far below what would hurt a phone.
+const MAX_INFLATED: u64 = 64 << 20;
+
+/// Inflates a gzip response on the blocking pool, within [`MAX_INFLATED`].
+async fn gunzip(body: Vec<u8>) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let inflated = tokio::task::spawn_blocking(move || {
+        let mut out = Vec::with_capacity(body.len() * 4);
+        flate2::read::GzDecoder::new(&body[..]).take(MAX_INFLATED + 1).read_to_end(&mut out).map(|_| out)
+    })
+    .await
+    .map_err(|e| Error::BadResponse(format!("inflating the response: {e}")))?
+    .map_err(|e| Error::BadResponse(format!("the response does not inflate: {e}")))?;
+    if inflated.len() as u64 > MAX_INFLATED {
+        return Err(Error::BadResponse(format!("the response inflates to more than {MAX_INFLATED} bytes")));
+    }
+    Ok(inflated)
+}
+
 impl SyncClient {
     /// `base` is the server's URL, e.g. `https://redline.example.gov.cn`.
     pub fn new(base: &str, token: &str) -> Result<SyncClient> {
@@ -141,11 +161,15 @@ impl SyncClient {
         for attempt in 1..=ATTEMPTS {
             let response = tokio::select! {
                 _ = cancel.cancelled() => return Err(cancelled()),
-                r = build().bearer_auth(&self.token).send() => r,
+                r = build().bearer_auth(&self.token).header(reqwest::header::ACCEPT_ENCODING, "gzip").send() => r,
             };
             let mut busy = false;
             let error = match response {
-                Ok(r) if r.status().is_success() => return r.bytes().await.map(|b| b.to_vec()).map_err(net),
+                Ok(r) if r.status().is_success() => {
+                    let gzipped = r.headers().get(reqwest::header::CONTENT_ENCODING).is_some_and(|v| v == "gzip");
+                    let bytes = r.bytes().await.map_err(net)?;
+                    return if gzipped { gunzip(bytes.to_vec()).await } else { Ok(bytes.to_vec()) };
+                }
                 Ok(r) => {
                     let status = r.status();
                     let body = r.bytes().await.unwrap_or_default();
