@@ -394,6 +394,12 @@ macro_rules! on_both_backends {
     };
 }
 
+/// The ids of the hazardous-chemicals checklist's pass/fail items, in order.
+pub fn pass_fail_items(store: &Store) -> Vec<String> {
+    let t = store.template("hazardous_chemicals", None).expect("the built-in checklist");
+    t.items().filter(|(_, i)| i.answer == redline_device::template::AnswerType::PassFail).map(|(_, i)| i.id.clone()).collect()
+}
+
 /// Answers every item of the hazardous-chemicals checklist with a pass
 /// (numbers at their minimum), except those in `skip`.
 pub fn pass_all(store: &Store, id: &str, skip: &[&str]) {

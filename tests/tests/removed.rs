@@ -7,19 +7,13 @@
 //! more; and the other user of the same phone syncs on as before.
 
 use redline_device::inspection::{AnswerValue, InspectionKind};
-use redline_device::template::AnswerType;
 use redline_device::{Error, ErrorKind};
 use redline_domain::sync::chunks::split_changes;
-use redline_tests::{Device, Raw, TestServer, error_body, on_both_backends};
+use redline_tests::{Device, Raw, TestServer, error_body, on_both_backends, pass_fail_items};
 use reqwest::Method;
 use tokio_util::sync::CancellationToken;
 
 on_both_backends!(a_revoked_phone_keeps_its_work_in_quarantine_and_gets_nothing);
-
-fn pass_fail_items(d: &Device) -> Vec<String> {
-    let t = d.store.template("hazardous_chemicals", None).unwrap();
-    t.items().filter(|(_, i)| i.answer == AnswerType::PassFail).map(|(_, i)| i.id.clone()).collect()
-}
 
 async fn sync_refused(d: &Device) -> Error {
     match d.client.sync(&d.store, &CancellationToken::new(), None).await {
@@ -35,7 +29,7 @@ async fn a_revoked_phone_keeps_its_work_in_quarantine_and_gets_nothing(server: T
     for d in [&phone, &shared, &supervisor] {
         d.sync().await;
     }
-    let items = pass_fail_items(&phone);
+    let items = pass_fail_items(&phone.store);
     let first = phone.store.start_inspection("site-a1", InspectionKind::RoutinePatrol, "hazardous_chemicals").unwrap().id;
     phone.store.answer(&first, &items[0], AnswerValue::Pass, None).unwrap();
     phone.sync().await;

@@ -7,19 +7,11 @@
 //! (a shared phone: their own store and token) is not affected.
 
 use redline_device::inspection::{AnswerValue, InspectionKind};
-use redline_device::template::AnswerType;
 use redline_domain::sync::chunks::split_changes;
 use redline_storage::{Scope, UserRecord};
-use redline_tests::{Device, TestServer, heads, on_both_backends};
+use redline_tests::{TestServer, heads, on_both_backends, pass_fail_items};
 
 on_both_backends!(work_outside_a_new_scope_is_quarantined_and_stops_syncing);
-
-/// The first pass/fail item of the chemicals checklist, and another.
-fn items(d: &Device) -> (String, String) {
-    let t = d.store.template("hazardous_chemicals", None).unwrap();
-    let mut ids = t.items().filter(|(_, i)| i.answer == AnswerType::PassFail).map(|(_, i)| i.id.clone());
-    (ids.next().unwrap(), ids.next().unwrap())
-}
 
 async fn work_outside_a_new_scope_is_quarantined_and_stops_syncing(server: TestServer) {
     let phone = server.device("insp-1").await;
@@ -28,7 +20,8 @@ async fn work_outside_a_new_scope_is_quarantined_and_stops_syncing(server: TestS
     for d in [&phone, &shared, &supervisor] {
         d.sync().await;
     }
-    let (first, second) = items(&phone);
+    let items = pass_fail_items(&phone.store);
+    let (first, second) = (items[0].clone(), items[1].clone());
     let in_a = phone.store.start_inspection("site-a1", InspectionKind::RoutinePatrol, "hazardous_chemicals").unwrap().id;
     let in_b = phone.store.start_inspection("site-b1", InspectionKind::RoutinePatrol, "hazardous_chemicals").unwrap().id;
     phone.sync().await;

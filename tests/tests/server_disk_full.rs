@@ -105,8 +105,7 @@ async fn a_full_disk_is_507_storage_full_and_the_server_carries_on() {
         let hash = upload(&raw, &d.token, &bytes).await.unwrap_or_else(|e| panic!("upload after freeing space: {e:?}"));
         kept.insert(hash, bytes);
     }
-    let template = d.store.template("hazardous_chemicals", None).unwrap();
-    let item = template.items().find(|(_, i)| i.answer == redline_device::template::AnswerType::PassFail).unwrap().1.id.clone();
+    let item = redline_tests::pass_fail_items(&d.store).remove(0);
     d.store.answer(&inspection.id, &item, AnswerValue::Pass, None).unwrap();
     d.sync().await;
     assert!(server.doc(&inspection.id).await.is_some(), "the inspection reached the server after space was freed");

@@ -90,6 +90,16 @@ fn expect_storage(r: Result<()>, what: &str) {
     }
 }
 
+/// Six edits while `ops` fail with `failure`: each refused as `Storage`.
+/// The disk is healed afterwards.
+fn refused_while(work: &mut Work, store: &Store, ops: Ops, failure: Failure, what: &str) {
+    redline_faults::fail(ops, failure, 0);
+    for k in 0..6 {
+        expect_storage(work.edit(store, 2000), &format!("edit {k} {what}"));
+    }
+    redline_faults::heal();
+}
+
 fn digest(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap()
 }
@@ -108,31 +118,19 @@ fn io_errors_are_storage_errors_and_lose_nothing() {
     work.check(&store);
 
     // Writes fail: every edit is refused, none half-kept.
-    redline_faults::fail(Ops::WRITES, Failure::Io, 0);
-    for k in 0..6 {
-        expect_storage(work.edit(&store, 2000), &format!("edit {k} with writes failing"));
-    }
-    redline_faults::heal();
+    refused_while(&mut work, &store, Ops::WRITES, Failure::Io, "with writes failing");
     work.check(&store);
     work.edit(&store, 2000).unwrap();
 
     // Syncs fail: the commit is not durable, so it is not acknowledged.
-    redline_faults::fail(Ops::SYNCS, Failure::Io, 0);
-    for k in 0..6 {
-        expect_storage(work.edit(&store, 2000), &format!("edit {k} with syncs failing"));
-    }
-    redline_faults::heal();
+    refused_while(&mut work, &store, Ops::SYNCS, Failure::Io, "with syncs failing");
     for _ in 0..6 {
         work.edit(&store, 2000).unwrap();
     }
     work.check(&store);
 
     // SQLite reports a full disk: the same.
-    redline_faults::fail(Ops::WRITES, Failure::Full, 0);
-    for k in 0..6 {
-        expect_storage(work.edit(&store, 2000), &format!("edit {k} on a full disk"));
-    }
-    redline_faults::heal();
+    refused_while(&mut work, &store, Ops::WRITES, Failure::Full, "on a full disk");
     work.edit(&store, 2000).unwrap();
     drop(store);
 

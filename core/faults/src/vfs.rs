@@ -120,7 +120,7 @@ unsafe extern "C" fn x_close(f: *mut ffi::sqlite3_file) -> c_int {
 /// Power fails now: a random part of every file's unsynced changes reaches
 /// the disk (each write whole, cut to its first sectors, or not at all;
 /// truncations done or not), then the process dies.
-fn cut(f: *mut ffi::sqlite3_file) -> ! {
+fn cut() -> ! {
     for (path, changes) in pending::take_all() {
         let Ok(file) = std::fs::OpenOptions::new().write(true).open(&path) else { continue };
         for change in changes {
@@ -145,25 +145,26 @@ fn cut(f: *mut ffi::sqlite3_file) -> ! {
             }
         }
     }
-    let _ = f;
     unsafe { libc::kill(libc::getpid(), libc::SIGKILL) };
     loop {
         std::thread::park();
     }
 }
 
-fn error(failure: Failure, io: c_int) -> c_int {
-    match failure {
-        Failure::Io => io,
-        Failure::Full => ffi::SQLITE_FULL,
+/// The fate of one operation: `Some(code)` to fail it with (`io` for an
+/// I/O error), `None` to carry on. A power cut does not return.
+fn gate(is_read: bool, is_sync: bool, io: c_int) -> Option<c_int> {
+    match crate::verdict(is_read, is_sync) {
+        Verdict::Go => None,
+        Verdict::Fail(Failure::Io) => Some(io),
+        Verdict::Fail(Failure::Full) => Some(ffi::SQLITE_FULL),
+        Verdict::Cut => cut(),
     }
 }
 
 unsafe extern "C" fn x_read(f: *mut ffi::sqlite3_file, buf: *mut c_void, amt: c_int, off: ffi::sqlite3_int64) -> c_int {
-    match crate::verdict(true, false) {
-        Verdict::Fail(failure) => return error(failure, ffi::SQLITE_IOERR_READ),
-        Verdict::Cut => cut(f),
-        Verdict::Go => {}
+    if let Some(rc) = gate(true, false, ffi::SQLITE_IOERR_READ) {
+        return rc;
     }
     unsafe {
         let rc = forward!(f, xRead, ffi::SQLITE_IOERR_READ, buf, amt, off);
@@ -183,10 +184,8 @@ unsafe extern "C" fn x_read(f: *mut ffi::sqlite3_file, buf: *mut c_void, amt: c_
 }
 
 unsafe extern "C" fn x_write(f: *mut ffi::sqlite3_file, buf: *const c_void, amt: c_int, off: ffi::sqlite3_int64) -> c_int {
-    match crate::verdict(false, false) {
-        Verdict::Fail(failure) => return error(failure, ffi::SQLITE_IOERR_WRITE),
-        Verdict::Cut => cut(f),
-        Verdict::Go => {}
+    if let Some(rc) = gate(false, false, ffi::SQLITE_IOERR_WRITE) {
+        return rc;
     }
     unsafe {
         let Some(path) = held(f) else { return forward!(f, xWrite, ffi::SQLITE_IOERR_WRITE, buf, amt, off) };
@@ -197,10 +196,8 @@ unsafe extern "C" fn x_write(f: *mut ffi::sqlite3_file, buf: *const c_void, amt:
 }
 
 unsafe extern "C" fn x_truncate(f: *mut ffi::sqlite3_file, size: ffi::sqlite3_int64) -> c_int {
-    match crate::verdict(false, false) {
-        Verdict::Fail(failure) => return error(failure, ffi::SQLITE_IOERR_TRUNCATE),
-        Verdict::Cut => cut(f),
-        Verdict::Go => {}
+    if let Some(rc) = gate(false, false, ffi::SQLITE_IOERR_TRUNCATE) {
+        return rc;
     }
     unsafe {
         let Some(path) = held(f) else { return forward!(f, xTruncate, ffi::SQLITE_IOERR_TRUNCATE, size) };
@@ -210,10 +207,8 @@ unsafe extern "C" fn x_truncate(f: *mut ffi::sqlite3_file, size: ffi::sqlite3_in
 }
 
 unsafe extern "C" fn x_sync(f: *mut ffi::sqlite3_file, flags: c_int) -> c_int {
-    match crate::verdict(false, true) {
-        Verdict::Fail(failure) => return error(failure, ffi::SQLITE_IOERR_FSYNC),
-        Verdict::Cut => cut(f),
-        Verdict::Go => {}
+    if let Some(rc) = gate(false, true, ffi::SQLITE_IOERR_FSYNC) {
+        return rc;
     }
     unsafe {
         if let Some(path) = held(f) {
