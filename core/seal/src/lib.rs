@@ -23,6 +23,7 @@ pub mod blob;
 pub mod database;
 pub mod key;
 pub mod page;
+pub mod shim;
 pub mod vfs;
 
 pub use blob::BlobSeal;

@@ -26,7 +26,7 @@
 use crate::page::{PAGE_SIZE, PageCipher, PageFile, RESERVE, is_blank};
 use rusqlite::ffi;
 use std::collections::HashMap;
-use std::ffi::{CStr, c_char, c_int, c_void};
+use std::ffi::{CStr, c_int, c_void};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// The name connections ask for in their URI.
@@ -98,18 +98,18 @@ fn install() -> Result<(), crate::SealError> {
             zName: VFS_CNAME.as_ptr(),
             pAppData: root.cast(),
             xOpen: Some(x_open),
-            xDelete: (*root).xDelete.map(|_| x_delete as _),
-            xAccess: (*root).xAccess.map(|_| x_access as _),
-            xFullPathname: (*root).xFullPathname.map(|_| x_full_pathname as _),
+            xDelete: (*root).xDelete.map(|_| shim::x_delete as _),
+            xAccess: (*root).xAccess.map(|_| shim::x_access as _),
+            xFullPathname: (*root).xFullPathname.map(|_| shim::x_full_pathname as _),
             xDlOpen: None,
             xDlError: None,
             xDlSym: None,
             xDlClose: None,
-            xRandomness: (*root).xRandomness.map(|_| x_randomness as _),
-            xSleep: (*root).xSleep.map(|_| x_sleep as _),
-            xCurrentTime: (*root).xCurrentTime.map(|_| x_current_time as _),
-            xGetLastError: (*root).xGetLastError.map(|_| x_get_last_error as _),
-            xCurrentTimeInt64: (*root).xCurrentTimeInt64.map(|_| x_current_time_int64 as _),
+            xRandomness: (*root).xRandomness.map(|_| shim::x_randomness as _),
+            xSleep: (*root).xSleep.map(|_| shim::x_sleep as _),
+            xCurrentTime: (*root).xCurrentTime.map(|_| shim::x_current_time as _),
+            xGetLastError: (*root).xGetLastError.map(|_| shim::x_get_last_error as _),
+            xCurrentTimeInt64: (*root).xCurrentTimeInt64.map(|_| shim::x_current_time_int64 as _),
             xSetSystemCall: None,
             xGetSystemCall: None,
             xNextSystemCall: None,
@@ -131,12 +131,10 @@ struct SealedFile {
     kind: PageFile,
 }
 
-unsafe fn root(vfs: *mut ffi::sqlite3_vfs) -> *mut ffi::sqlite3_vfs {
-    unsafe { (*vfs).pAppData.cast() }
-}
+use crate::shim::{self, root};
 
 unsafe fn real(f: *mut ffi::sqlite3_file) -> *mut ffi::sqlite3_file {
-    unsafe { f.cast::<SealedFile>().add(1).cast() }
+    unsafe { shim::real::<SealedFile>(f) }
 }
 
 unsafe fn state(f: *mut ffi::sqlite3_file) -> (&'static PageCipher, PageFile) {
@@ -351,44 +349,6 @@ unsafe extern "C" fn x_sync(f: *mut ffi::sqlite3_file, flags: c_int) -> c_int {
 unsafe extern "C" fn x_file_size(f: *mut ffi::sqlite3_file, size: *mut ffi::sqlite3_int64) -> c_int {
     unsafe { forward!(f, xFileSize, ffi::SQLITE_IOERR_FSTAT, size) }
 }
-unsafe extern "C" fn x_lock(f: *mut ffi::sqlite3_file, level: c_int) -> c_int {
-    unsafe { forward!(f, xLock, ffi::SQLITE_IOERR_LOCK, level) }
-}
-unsafe extern "C" fn x_unlock(f: *mut ffi::sqlite3_file, level: c_int) -> c_int {
-    unsafe { forward!(f, xUnlock, ffi::SQLITE_IOERR_UNLOCK, level) }
-}
-unsafe extern "C" fn x_check_reserved_lock(f: *mut ffi::sqlite3_file, out: *mut c_int) -> c_int {
-    unsafe { forward!(f, xCheckReservedLock, ffi::SQLITE_IOERR_CHECKRESERVEDLOCK, out) }
-}
-unsafe extern "C" fn x_file_control(f: *mut ffi::sqlite3_file, op: c_int, arg: *mut c_void) -> c_int {
-    unsafe { forward!(f, xFileControl, ffi::SQLITE_NOTFOUND, op, arg) }
-}
-unsafe extern "C" fn x_sector_size(f: *mut ffi::sqlite3_file) -> c_int {
-    unsafe { forward!(f, xSectorSize, 4096) }
-}
-unsafe extern "C" fn x_device_characteristics(f: *mut ffi::sqlite3_file) -> c_int {
-    unsafe { forward!(f, xDeviceCharacteristics, 0) }
-}
-unsafe extern "C" fn x_shm_map(f: *mut ffi::sqlite3_file, pg: c_int, sz: c_int, extend: c_int, pp: *mut *mut c_void) -> c_int {
-    unsafe { forward!(f, xShmMap, ffi::SQLITE_IOERR_SHMMAP, pg, sz, extend, pp) }
-}
-unsafe extern "C" fn x_shm_lock(f: *mut ffi::sqlite3_file, offset: c_int, n: c_int, flags: c_int) -> c_int {
-    unsafe { forward!(f, xShmLock, ffi::SQLITE_IOERR_SHMLOCK, offset, n, flags) }
-}
-unsafe extern "C" fn x_shm_barrier(f: *mut ffi::sqlite3_file) {
-    unsafe { forward!(f, xShmBarrier, ()) }
-}
-unsafe extern "C" fn x_shm_unmap(f: *mut ffi::sqlite3_file, delete: c_int) -> c_int {
-    unsafe { forward!(f, xShmUnmap, ffi::SQLITE_OK, delete) }
-}
-unsafe extern "C" fn x_fetch(_: *mut ffi::sqlite3_file, _: ffi::sqlite3_int64, _: c_int, pp: *mut *mut c_void) -> c_int {
-    // No memory-mapped pages: they would be ciphertext.
-    unsafe { *pp = std::ptr::null_mut() };
-    ffi::SQLITE_OK
-}
-unsafe extern "C" fn x_unfetch(_: *mut ffi::sqlite3_file, _: ffi::sqlite3_int64, _: *mut c_void) -> c_int {
-    ffi::SQLITE_OK
-}
 
 static METHODS: ffi::sqlite3_io_methods = ffi::sqlite3_io_methods {
     iVersion: 3,
@@ -398,46 +358,19 @@ static METHODS: ffi::sqlite3_io_methods = ffi::sqlite3_io_methods {
     xTruncate: Some(x_truncate),
     xSync: Some(x_sync),
     xFileSize: Some(x_file_size),
-    xLock: Some(x_lock),
-    xUnlock: Some(x_unlock),
-    xCheckReservedLock: Some(x_check_reserved_lock),
-    xFileControl: Some(x_file_control),
-    xSectorSize: Some(x_sector_size),
-    xDeviceCharacteristics: Some(x_device_characteristics),
-    xShmMap: Some(x_shm_map),
-    xShmLock: Some(x_shm_lock),
-    xShmBarrier: Some(x_shm_barrier),
-    xShmUnmap: Some(x_shm_unmap),
-    xFetch: Some(x_fetch),
-    xUnfetch: Some(x_unfetch),
+    xLock: Some(shim::x_lock::<SealedFile>),
+    xUnlock: Some(shim::x_unlock::<SealedFile>),
+    xCheckReservedLock: Some(shim::x_check_reserved_lock::<SealedFile>),
+    xFileControl: Some(shim::x_file_control::<SealedFile>),
+    xSectorSize: Some(shim::x_sector_size::<SealedFile>),
+    xDeviceCharacteristics: Some(shim::x_device_characteristics::<SealedFile>),
+    xShmMap: Some(shim::x_shm_map::<SealedFile>),
+    xShmLock: Some(shim::x_shm_lock::<SealedFile>),
+    xShmBarrier: Some(shim::x_shm_barrier::<SealedFile>),
+    xShmUnmap: Some(shim::x_shm_unmap::<SealedFile>),
+    xFetch: Some(shim::x_fetch),
+    xUnfetch: Some(shim::x_unfetch),
 };
-
-// ---- the rest of the VFS: the platform's, unchanged --------------------------
-
-unsafe extern "C" fn x_delete(vfs: *mut ffi::sqlite3_vfs, name: *const c_char, sync: c_int) -> c_int {
-    unsafe { (*root(vfs)).xDelete.map_or(ffi::SQLITE_IOERR_DELETE, |m| m(root(vfs), name, sync)) }
-}
-unsafe extern "C" fn x_access(vfs: *mut ffi::sqlite3_vfs, name: *const c_char, flags: c_int, out: *mut c_int) -> c_int {
-    unsafe { (*root(vfs)).xAccess.map_or(ffi::SQLITE_IOERR_ACCESS, |m| m(root(vfs), name, flags, out)) }
-}
-unsafe extern "C" fn x_full_pathname(vfs: *mut ffi::sqlite3_vfs, name: *const c_char, n: c_int, out: *mut c_char) -> c_int {
-    unsafe { (*root(vfs)).xFullPathname.map_or(ffi::SQLITE_CANTOPEN, |m| m(root(vfs), name, n, out)) }
-}
-unsafe extern "C" fn x_randomness(vfs: *mut ffi::sqlite3_vfs, n: c_int, out: *mut c_char) -> c_int {
-    unsafe { (*root(vfs)).xRandomness.map_or(0, |m| m(root(vfs), n, out)) }
-}
-unsafe extern "C" fn x_sleep(vfs: *mut ffi::sqlite3_vfs, micros: c_int) -> c_int {
-    unsafe { (*root(vfs)).xSleep.map_or(0, |m| m(root(vfs), micros)) }
-}
-unsafe extern "C" fn x_current_time(vfs: *mut ffi::sqlite3_vfs, out: *mut f64) -> c_int {
-    unsafe { (*root(vfs)).xCurrentTime.map_or(ffi::SQLITE_ERROR, |m| m(root(vfs), out)) }
-}
-unsafe extern "C" fn x_get_last_error(vfs: *mut ffi::sqlite3_vfs, n: c_int, out: *mut c_char) -> c_int {
-    unsafe { (*root(vfs)).xGetLastError.map_or(0, |m| m(root(vfs), n, out)) }
-}
-unsafe extern "C" fn x_current_time_int64(vfs: *mut ffi::sqlite3_vfs, out: *mut ffi::sqlite3_int64) -> c_int {
-    unsafe { (*root(vfs)).xCurrentTimeInt64.map_or(ffi::SQLITE_ERROR, |m| m(root(vfs), out)) }
-}
 
 #[cfg(test)]
 mod tests {
