@@ -55,6 +55,14 @@ fi
 echo "== npm dependencies of the conformance client"
 npm ci --prefix tests/conformance --no-audit --no-fund --loglevel=error >/dev/null
 
+# The S3 blob backend's tests (tests/tests/blob_stores.rs and others) run on
+# a real Garage node: built from crates.io once (cached under /var/cache),
+# started here on 127.0.0.1 and stopped when this script exits.
+echo "== Garage (S3 store for the blob tests)"
+# shellcheck source=garage.sh
+source scripts/garage.sh
+garage_start
+
 echo "== Rust tests"
 cargo test --workspace --no-fail-fast 2>&1
 

@@ -3,7 +3,7 @@
 //! down.
 
 use crate::config::Config;
-use redline_api::blobs::FsBlobStore;
+use redline_api::blobs::{BlobStore, FsBlobStore};
 use redline_api::state::{AppState, Limits, RateLimiter};
 use redline_storage::Storage;
 use redline_storage_postgres::PgStorage;
@@ -24,9 +24,39 @@ pub async fn open_storage(config: &Config) -> anyhow_like::Result<Arc<dyn Storag
     })
 }
 
+/// Opens the configured blob store: the data folder's `blobs`, or the S3
+/// store `--s3-endpoint` names.
+pub fn open_blobs(config: &Config) -> anyhow_like::Result<Arc<dyn BlobStore>> {
+    let Some(endpoint) = &config.s3.s3_endpoint else {
+        return Ok(Arc::new(FsBlobStore::open(config.data_dir.join("blobs"))?));
+    };
+    open_s3(endpoint, &config.s3)
+}
+
+#[cfg(feature = "s3")]
+fn open_s3(endpoint: &str, s3: &crate::config::S3Args) -> anyhow_like::Result<Arc<dyn BlobStore>> {
+    let (Some(key), Some(secret)) = (&s3.s3_access_key_id, &s3.s3_secret_access_key) else {
+        return Err("--s3-endpoint needs REDLINE_S3_ACCESS_KEY_ID and REDLINE_S3_SECRET_ACCESS_KEY".into());
+    };
+    let config = redline_blobs_s3::S3Config {
+        endpoint: endpoint.to_string(),
+        bucket: s3.s3_bucket.clone(),
+        region: s3.s3_region.clone(),
+        access_key_id: key.clone(),
+        secret_access_key: secret.clone(),
+        prefix: s3.s3_prefix.clone(),
+    };
+    Ok(Arc::new(redline_blobs_s3::S3BlobStore::open(&config)?))
+}
+
+#[cfg(not(feature = "s3"))]
+fn open_s3(_: &str, _: &crate::config::S3Args) -> anyhow_like::Result<Arc<dyn BlobStore>> {
+    Err("this server was built without S3 support: build it with `--features s3`".into())
+}
+
 pub async fn state(config: &Config) -> anyhow_like::Result<AppState> {
     let storage = open_storage(config).await?;
-    let blobs = Arc::new(FsBlobStore::open(config.data_dir.join("blobs"))?);
+    let blobs = open_blobs(config)?;
     Ok(AppState {
         storage,
         blobs,
@@ -47,6 +77,7 @@ pub fn limits(config: &Config) -> Limits {
         body_timeout: Duration::from_secs(config.body_timeout_secs),
         conns_per_ip: config.conns_per_ip,
         in_flight_per_device: config.in_flight_per_device,
+        blob_retention: Duration::from_secs(config.blob_retention_days * 86_400),
         ..Limits::default()
     }
 }

@@ -126,6 +126,34 @@ pub struct Config {
     /// no bound.
     #[arg(long, default_value_t = Limits::default().in_flight_per_device, global = true)]
     pub in_flight_per_device: usize,
+    /// Days a blob no document cites (and an abandoned partial upload) is
+    /// kept before it is collected.
+    #[arg(long, default_value_t = Limits::default().blob_retention.as_secs() / 86_400, value_parser = secs(), global = true)]
+    pub blob_retention_days: u64,
+    #[command(flatten)]
+    pub s3: S3Args,
+}
+
+/// Blobs on an S3-compatible object store instead of the data folder
+/// (a server built with `--features s3`): set by `--s3-endpoint`.
+#[derive(Args, Debug, Clone)]
+pub struct S3Args {
+    /// `http(s)://host:port` of the S3 API; blobs stay in the data folder
+    /// when unset.
+    #[arg(long, env = "REDLINE_S3_ENDPOINT", global = true)]
+    pub s3_endpoint: Option<String>,
+    #[arg(long, env = "REDLINE_S3_BUCKET", default_value = "redline-blobs", global = true)]
+    pub s3_bucket: String,
+    #[arg(long, env = "REDLINE_S3_REGION", default_value = "garage", global = true)]
+    pub s3_region: String,
+    /// Key prefix inside the bucket.
+    #[arg(long, env = "REDLINE_S3_PREFIX", default_value = "", global = true)]
+    pub s3_prefix: String,
+    /// The access key (from the environment: kept off the command line).
+    #[arg(long, env = "REDLINE_S3_ACCESS_KEY_ID", hide_env_values = true, global = true)]
+    pub s3_access_key_id: Option<String>,
+    #[arg(long, env = "REDLINE_S3_SECRET_ACCESS_KEY", hide_env_values = true, global = true)]
+    pub s3_secret_access_key: Option<String>,
 }
 
 /// A timeout in whole seconds, at least one (0 would refuse everything).

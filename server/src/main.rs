@@ -49,6 +49,13 @@ async fn run(cli: Cli) -> Result<()> {
             if let Some(done) = redline_read_models::rebuild::fill_if_empty(state.storage.as_ref(), &book).await? {
                 println!("Filled the read models from {} stored documents ({} unreadable)", done.documents, done.unreadable.len());
             }
+            let retention = state.limits.blob_retention.as_secs() as i64;
+            tokio::spawn(redline_blobs::collect::run_periodically(
+                state.storage.clone(),
+                state.blobs.clone(),
+                retention,
+                std::time::Duration::from_secs(3600),
+            ));
             let listener = tokio::net::TcpListener::bind(&config.listen).await?;
             println!("redline-server listening on http://{}", listener.local_addr()?);
             let defaults = redline_web::WebOptions::default();

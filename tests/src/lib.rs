@@ -13,6 +13,7 @@
 //! documents on both sides (server storage, phone database) so tests can
 //! compare heads rather than trust what a client reports.
 
+pub mod blob_stores;
 pub mod web;
 
 use automerge::{AutoCommit, ChangeHash};
@@ -111,12 +112,19 @@ pub struct Options {
     pub rate: (f64, f64),
     /// Whether merges write the read models (off only to measure their cost).
     pub read_models: bool,
+    /// Where the server keeps blobs.
+    pub blobs: blob_stores::BlobBackend,
 }
 
 impl Default for Options {
     fn default() -> Self {
         // A small page so multi-page downloads happen with test-sized data.
-        Options { limits: Limits { page_bytes: 256 << 10, ..Limits::default() }, rate: (1000.0, 1000.0), read_models: true }
+        Options {
+            limits: Limits { page_bytes: 256 << 10, ..Limits::default() },
+            rate: (1000.0, 1000.0),
+            read_models: true,
+            blobs: Default::default(),
+        }
     }
 }
 
@@ -162,8 +170,9 @@ impl TestServer {
             Backend::Sqlite => Arc::new(SqliteStorage::open(&dir.path().join("server.db")).expect("sqlite")),
             Backend::Postgres => postgres(&fresh_schema()).await?,
         };
+        let blobs = blob_stores::open(options.blobs, dir.path())?;
         seed(storage.as_ref()).await;
-        Some(TestServer::serve_with(storage, dir, options).await)
+        Some(TestServer::serve_on(storage, blobs, dir, options).await)
     }
 
     /// Serves `storage` (shared with other servers, for the PostgreSQL
@@ -174,6 +183,16 @@ impl TestServer {
 
     pub async fn serve_with(storage: Arc<dyn Storage>, dir: Arc<tempfile::TempDir>, options: Options) -> TestServer {
         let blobs = Arc::new(redline_api::blobs::FsBlobStore::open(dir.path().join("blobs")).expect("blobs"));
+        TestServer::serve_on(storage, blobs, dir, options).await
+    }
+
+    /// Serves `storage` and `blobs`, keeping `dir` for as long as it runs.
+    pub async fn serve_on(
+        storage: Arc<dyn Storage>,
+        blobs: Arc<dyn redline_api::blobs::BlobStore>,
+        dir: Arc<tempfile::TempDir>,
+        options: Options,
+    ) -> TestServer {
         let state = AppState {
             storage,
             blobs,

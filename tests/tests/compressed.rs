@@ -3,7 +3,8 @@
 //! bytes and every document arrives; a gzip bomb is refused with 413 after
 //! at most the route's limit of inflating; an encoding the server does not
 //! know is 415, a body that does not inflate 400; a plain body still works.
-//! Responses come gzip-compressed to a client that accepts it.
+//! Responses come gzip-compressed to a client that accepts it; zstd works
+//! both ways too (bodies decoded within the same limit).
 
 use redline_device::inspection::{AnswerValue, InspectionKind};
 use redline_domain::sync::wire;
@@ -92,4 +93,57 @@ async fn uploads_go_compressed_and_bombs_are_refused() {
 
     // Still serving.
     assert!(phone.sync().await.interrupted.is_none());
+}
+
+fn zstd(data: &[u8]) -> Vec<u8> {
+    ruzstd::encoding::compress_to_vec(data, ruzstd::encoding::CompressionLevel::Fastest)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zstd_bodies_both_ways() {
+    let server = TestServer::start(Backend::Sqlite).await.unwrap();
+    let phone = server.device("insp-1").await;
+    phone.sync().await;
+    for n in 0..40 {
+        let id = phone.store.start_inspection("site-a1", InspectionKind::RoutinePatrol, "hazardous_chemicals").unwrap().id;
+        phone.store.answer(&id, "H01", AnswerValue::Fail, Some(format!("第{n}处 消防通道堵塞"))).unwrap();
+    }
+    let uploads: Vec<_> = phone.store.pending_uploads(1000).unwrap().into_iter().map(|p| p.upload).collect();
+    let request = wire::encode(&phone.request_with(uploads));
+    let (status, body) = post(&server.url, &phone.token, Some("zstd"), zstd(&request)).await;
+    assert_eq!(status, 200, "{:?}", error_body(&body));
+    let response: wire::SyncResponse = wire::decode(&body).unwrap();
+    assert_eq!(response.results.len(), 40, "every document of the zstd body was read");
+    assert!(response.results.iter().all(|r| r.status == wire::UploadStatus::Accepted), "{:?}", response.results);
+
+    let bomb = zstd(&vec![0u8; 64 << 20]);
+    let (status, body) = post(&server.url, &phone.token, Some("zstd"), bomb).await;
+    assert_eq!((status, error_body(&body).code.as_str()), (413, "payload_too_large"), "a zstd bomb");
+    let (status, body) = post(&server.url, &phone.token, Some("zstd"), b"not zstd".to_vec()).await;
+    assert_eq!((status, error_body(&body).code.as_str()), (400, "bad_request"));
+
+    // A client that prefers zstd gets zstd; the same page as plain.
+    let colleague = server.device("insp-2").await;
+    let first = wire::encode(&colleague.request_with(vec![]));
+    let ask = |accept: Option<&'static str>| {
+        let mut req = reqwest::Client::new()
+            .post(format!("{}/v1/sync", server.url))
+            .bearer_auth(&colleague.token)
+            .header("content-type", wire::CONTENT_TYPE)
+            .body(first.clone());
+        if let Some(a) = accept {
+            req = req.header("accept-encoding", a);
+        }
+        req.send()
+    };
+    let plain = ask(None).await.unwrap().bytes().await.unwrap().to_vec();
+    let packed = ask(Some("gzip;q=0.8, zstd")).await.unwrap();
+    assert_eq!(packed.headers().get("content-encoding").unwrap(), "zstd");
+    let packed = packed.bytes().await.unwrap().to_vec();
+    let mut unpacked = vec![];
+    std::io::Read::read_to_end(&mut ruzstd::decoding::StreamingDecoder::new(&packed[..]).unwrap(), &mut unpacked).unwrap();
+    let (a, b): (wire::SyncResponse, wire::SyncResponse) = (wire::decode(&plain).unwrap(), wire::decode(&unpacked).unwrap());
+    assert_eq!(a.docs.len(), b.docs.len());
+    assert!(packed.len() * 2 < plain.len(), "{} of {} bytes", packed.len(), plain.len());
+    println!("first page for a new phone: {} bytes zstd, {} plain", packed.len(), plain.len());
 }

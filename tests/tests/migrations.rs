@@ -45,18 +45,32 @@ async fn holds_the_old_rows(s: &dyn Storage) {
 /// uploaded or what a document in its scope (an old one too) cites.
 async fn blob_uploads_are_recorded(s: &dyn Storage) {
     let (uploaded, neither) = (BlobHash::of(b"uploaded by dev-1"), BlobHash::of(b"uploaded by nobody"));
-    s.record_blob_upload(&uploaded, "dev-1").await.unwrap();
-    s.record_blob_upload(&uploaded, "dev-1").await.unwrap();
+    s.record_blob_upload(&uploaded, "dev-1", 1_000).await.unwrap();
+    s.record_blob_upload(&uploaded, "dev-1", 900).await.unwrap();
     let all = [cited(), uploaded.clone(), neither.clone()];
     let district = Scope { areas: vec!["zj/hz/xh".into()], sites: vec![] };
     let elsewhere = Scope { areas: vec!["zj/hz/sc".into()], sites: vec![] };
-    assert_eq!(s.blobs_not_citable(&all, "dev-1", &district).await.unwrap(), vec![neither.clone()]);
-    assert_eq!(s.blobs_not_citable(&all, "dev-2", &district).await.unwrap(), vec![uploaded.clone(), neither.clone()]);
-    assert_eq!(s.blobs_not_citable(&all, "dev-1", &elsewhere).await.unwrap(), vec![cited(), neither.clone()]);
-    assert_eq!(s.blobs_not_citable(&all, "dev-2", &elsewhere).await.unwrap().len(), 3);
+    assert_eq!(s.blobs_not_citable(&all, "dev-1", &district, 0).await.unwrap(), vec![neither.clone()]);
+    assert_eq!(s.blobs_not_citable(&all, "dev-2", &district, 0).await.unwrap(), vec![uploaded.clone(), neither.clone()]);
+    assert_eq!(s.blobs_not_citable(&all, "dev-1", &elsewhere, 0).await.unwrap(), vec![cited(), neither.clone()]);
+    assert_eq!(s.blobs_not_citable(&all, "dev-2", &elsewhere, 0).await.unwrap().len(), 3);
     let by_site = Scope { areas: vec![], sites: vec!["site-1".into()] };
-    assert_eq!(s.blobs_not_citable(&all, "dev-2", &by_site).await.unwrap(), vec![uploaded, neither]);
-    assert!(s.blobs_not_citable(&[], "dev-2", &elsewhere).await.unwrap().is_empty());
+    assert_eq!(s.blobs_not_citable(&all, "dev-2", &by_site, 0).await.unwrap(), vec![uploaded.clone(), neither.clone()]);
+    assert!(s.blobs_not_citable(&[], "dev-2", &elsewhere, 0).await.unwrap().is_empty());
+    // An own upload counts only while it is recent; recording it again at
+    // an earlier time does not make it older.
+    assert_eq!(s.blobs_not_citable(&all, "dev-1", &district, 1_000).await.unwrap(), vec![neither.clone()]);
+    assert_eq!(s.blobs_not_citable(&all, "dev-1", &district, 1_001).await.unwrap(), vec![uploaded.clone(), neither.clone()]);
+    // Collecting: a cited blob and one uploaded since the cutoff are held;
+    // one released loses its upload records with it.
+    assert!(!s.release_blob(&cited(), i64::MAX).await.unwrap(), "cited by doc-1");
+    assert!(!s.release_blob(&uploaded, 1_000).await.unwrap(), "uploaded at the cutoff");
+    assert!(s.release_blob(&uploaded, 1_001).await.unwrap());
+    assert_eq!(s.blobs_not_citable(&all, "dev-1", &district, 0).await.unwrap(), vec![uploaded, neither.clone()]);
+    assert!(s.release_blob(&neither, 0).await.unwrap(), "nothing holds a blob nobody uploaded or cites");
+    s.record_blob_upload(&neither, "dev-2", 50).await.unwrap();
+    s.forget_blob_upload(&neither, "dev-2").await.unwrap();
+    assert_eq!(s.blobs_not_citable(&all, "dev-2", &district, 0).await.unwrap().len(), 2, "forgotten");
 }
 
 #[tokio::test]

@@ -1,12 +1,13 @@
 //! Photos across devices: a captured photo's thumbnail comes down with the
 //! inspection, the full photo only on demand, both verified by hash; the
-//! supervisor's side fetches any photo in scope.
+//! supervisor's side fetches any photo in scope — with the server's blobs
+//! in its folder and in an S3 store.
 
 use redline_device::ErrorKind;
 use redline_device::inspection::{InspectionKind, PhotoOwner};
 use redline_device::photo::WatermarkFont;
 use redline_device::store::{CaptureOptions, PhotoMeta};
-use redline_tests::{Backend, TestServer};
+use redline_tests::{TestServer, on_both_blob_stores};
 use tokio_util::sync::CancellationToken;
 
 const CJK_FONT: &str = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
@@ -19,14 +20,14 @@ fn camera_jpeg() -> Vec<u8> {
     out.into_inner()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn thumbnails_come_with_documents_full_photos_on_demand() {
+on_both_blob_stores!(thumbnails_come_with_documents_full_photos_on_demand);
+
+async fn thumbnails_come_with_documents_full_photos_on_demand(server: TestServer) {
     if !std::path::Path::new(CJK_FONT).exists() {
         assert!(std::env::var_os("CI").is_none(), "{CJK_FONT} is missing");
         eprintln!("skipping: {CJK_FONT} is missing");
         return;
     }
-    let server = TestServer::start(Backend::Sqlite).await.unwrap();
     let insp = server.device("insp-1").await;
     let sup = server.device("sup-1").await;
     insp.sync().await;

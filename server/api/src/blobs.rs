@@ -1,6 +1,6 @@
-//! Photos and signatures as content-addressed blobs: the store behind a
-//! trait (a local folder by default; object storage would slot in here),
-//! and the routes for resumable upload and scoped download.
+//! Photos and signatures as content-addressed blobs: the routes for
+//! resumable upload and scoped download over a [`BlobStore`] (a local
+//! folder by default, or an S3-compatible object store).
 //!
 //! Upload is a series of `PUT /v1/blobs/{hash}?offset=N&total=T` chunks into
 //! a partial file per (blob, device); `GET /v1/blobs/{hash}/upload` says
@@ -22,102 +22,18 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;
-use redline_domain::blob::{BlobFolder, BlobHash};
+pub use redline_blobs::{BlobStore, FsBlobStore, now_secs};
+use redline_domain::blob::BlobHash;
 use redline_domain::sync::wire::{self, BlobUploadStatus};
 use redline_storage::Principal;
 use serde::Deserialize;
-use std::io::Write;
-use std::path::PathBuf;
-use std::sync::Arc;
 
-#[async_trait::async_trait]
-pub trait BlobStore: Send + Sync {
-    async fn get(&self, hash: &BlobHash) -> std::io::Result<Option<Vec<u8>>>;
-    async fn exists(&self, hash: &BlobHash) -> bool;
-    /// Bytes received so far of `uploader`'s upload of `hash`.
-    async fn partial_len(&self, hash: &BlobHash, uploader: &str) -> std::io::Result<u64>;
-    /// Appends a chunk at the end of the partial upload.
-    async fn append(&self, hash: &BlobHash, uploader: &str, bytes: &[u8]) -> std::io::Result<u64>;
-    /// Verifies the partial against `hash` and stores it (a blob already
-    /// stored is kept as it is); false (and the partial discarded) when the
-    /// bytes do not match.
-    async fn finish(&self, hash: &BlobHash, uploader: &str) -> std::io::Result<bool>;
-}
-
-/// Blobs in a local folder: the same durable, content-addressed
-/// [`BlobFolder`] the phone keeps, plus a `partial` folder of uploads in
-/// progress, one file per (blob, device), so uploads resume.
-pub struct FsBlobStore {
-    folder: Arc<BlobFolder>,
-    partial: PathBuf,
-}
-
-impl FsBlobStore {
-    pub fn open(root: PathBuf) -> std::io::Result<FsBlobStore> {
-        let partial = root.join("partial");
-        std::fs::create_dir_all(&partial)?;
-        let folder = BlobFolder::open(root).map_err(std::io::Error::other)?;
-        Ok(FsBlobStore { folder: Arc::new(folder), partial })
-    }
-
-    fn partial_path(&self, hash: &BlobHash, uploader: &str) -> PathBuf {
-        let who: String = uploader.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
-        self.partial.join(format!("{hash}.{who}"))
-    }
-}
-
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> std::io::Result<T> + Send + 'static) -> std::io::Result<T> {
-    tokio::task::spawn_blocking(f).await.map_err(std::io::Error::other)?
-}
-
-/// The folder's errors as I/O errors (a mismatch there is data damage).
-fn folder_io(e: redline_domain::Error) -> std::io::Error {
-    match e {
-        redline_domain::Error::Io(e) => e,
-        other => std::io::Error::other(other.to_string()),
-    }
-}
-
-#[async_trait::async_trait]
-impl BlobStore for FsBlobStore {
-    async fn get(&self, hash: &BlobHash) -> std::io::Result<Option<Vec<u8>>> {
-        let (folder, hash) = (self.folder.clone(), hash.clone());
-        blocking(move || match folder.get(&hash) {
-            Ok(b) => Ok(Some(b)),
-            Err(redline_domain::Error::NotFound(_)) => Ok(None),
-            Err(e) => Err(folder_io(e)),
-        })
-        .await
-    }
-
-    async fn exists(&self, hash: &BlobHash) -> bool {
-        tokio::fs::metadata(self.folder.path_of(hash)).await.is_ok()
-    }
-
-    async fn partial_len(&self, hash: &BlobHash, uploader: &str) -> std::io::Result<u64> {
-        match tokio::fs::metadata(self.partial_path(hash, uploader)).await {
-            Ok(m) => Ok(m.len()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
-            Err(e) => Err(e),
-        }
-    }
-
-    async fn append(&self, hash: &BlobHash, uploader: &str, bytes: &[u8]) -> std::io::Result<u64> {
-        let path = self.partial_path(hash, uploader);
-        let bytes = bytes.to_vec();
-        blocking(move || {
-            let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&path)?;
-            f.write_all(&bytes)?;
-            f.sync_data()?;
-            Ok(f.metadata()?.len())
-        })
-        .await
-    }
-
-    async fn finish(&self, hash: &BlobHash, uploader: &str) -> std::io::Result<bool> {
-        let (folder, partial, hash) = (self.folder.clone(), self.partial_path(hash, uploader), hash.clone());
-        blocking(move || folder.install(&partial, &hash).map_err(folder_io)).await
-    }
+/// Seconds of the retention within which a device's own upload lets it
+/// cite a blob: half of it, so a blob cited through an upload is never one
+/// the collector may take (it takes only blobs whose uploads are older than
+/// the whole retention).
+pub fn citable_since(state: &AppState) -> i64 {
+    redline_blobs::now_secs() - (state.limits.blob_retention.as_secs() / 2) as i64
 }
 
 fn io(e: std::io::Error) -> ApiError {
@@ -145,7 +61,8 @@ pub async fn download(State(state): State<AppState>, who: Principal, Path(hash):
 /// tells a blob stored for others from one stored for nobody.
 async fn complete_for(state: &AppState, who: &Principal, hash: &BlobHash) -> Result<bool, ApiError> {
     let stored = state.blobs.exists(hash).await;
-    let visible = state.storage.blobs_not_citable(std::slice::from_ref(hash), &who.device_id, &who.scope).await?.is_empty();
+    let since = citable_since(state);
+    let visible = state.storage.blobs_not_citable(std::slice::from_ref(hash), &who.device_id, &who.scope, since).await?.is_empty();
     Ok(stored && visible)
 }
 
@@ -199,6 +116,13 @@ pub async fn upload_chunk(
     if !state.blobs.finish(&hash, &who.device_id).await.map_err(io)? {
         return Err(ApiError::BadRequest("the uploaded bytes do not match their hash; upload discarded".into()));
     }
-    state.storage.record_blob_upload(&hash, &who.device_id).await?;
+    state.storage.record_blob_upload(&hash, &who.device_id, redline_blobs::now_secs()).await?;
+    // The collector may have taken the stored copy this upload found in
+    // place just before it was recorded: then the record is withdrawn and
+    // the device sends the bytes again (`redline_blobs::collect`).
+    if !state.blobs.exists(&hash).await {
+        state.storage.forget_blob_upload(&hash, &who.device_id).await?;
+        return Ok(reply(BlobUploadStatus { received: 0, complete: false }));
+    }
     Ok(reply(BlobUploadStatus { received, complete: true }))
 }

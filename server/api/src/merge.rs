@@ -323,7 +323,11 @@ async fn merge(state: &AppState, who: &Principal, up: &DocUpload) -> MergeResult
         };
         let Merged { model, verdict, site_id, snapshot, heads, missing, new_changes } = *merged;
         let cites = verdict.map_err(|r| Ok(Refused(r)))?;
-        let not_citable = state.storage.blobs_not_citable(&cites.new, &who.device_id, &who.scope).await.map_err(|e| Err(e.into()))?;
+        let not_citable = state
+            .storage
+            .blobs_not_citable(&cites.new, &who.device_id, &who.scope, crate::blobs::citable_since(state))
+            .await
+            .map_err(|e| Err(e.into()))?;
         if !not_citable.is_empty() {
             return refuse(NOT_UPLOADED);
         }

@@ -1,9 +1,9 @@
 //! What every handler shares: storage, the blob store, limits, and the
 //! per-device bookkeeping (rate, requests in flight, document locks).
 
-use crate::blobs::BlobStore;
 use crate::error::ApiError;
 use crate::guard::InFlight;
+use redline_blobs::BlobStore;
 use redline_read_models::TemplateBook;
 use redline_storage::Storage;
 use std::collections::HashMap;
@@ -144,6 +144,9 @@ pub struct Limits {
     /// Requests one device may have in flight at once (429 past it).
     /// 0: no bound.
     pub in_flight_per_device: usize,
+    /// How long a blob no document cites is kept (and an abandoned partial
+    /// upload); a device's own upload lets it cite a blob for half of it.
+    pub blob_retention: Duration,
 }
 
 impl Default for Limits {
@@ -162,6 +165,7 @@ impl Default for Limits {
             // not a quota.
             conns_per_ip: 256,
             in_flight_per_device: 4,
+            blob_retention: Duration::from_secs(30 * 24 * 3600),
         }
     }
 }

@@ -73,7 +73,7 @@ pub async fn upload(state: &AppState, phone: &Phone, bytes: &[u8]) -> Result<Str
             return Err(DemoError::Server(format!("blob {} did not verify", hash.as_str())));
         }
     }
-    state.storage.record_blob_upload(&hash, device).await?;
+    state.storage.record_blob_upload(&hash, device, redline_api::blobs::now_secs()).await?;
     Ok(hash.as_str().to_string())
 }
 

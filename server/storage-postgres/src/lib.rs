@@ -32,6 +32,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_read_model_indexes.sql"),
     include_str!("../migrations/0006_plans.sql"),
     include_str!("../migrations/0007_document_numbers.sql"),
+    include_str!("../migrations/0009_blob_upload_times.sql"),
 ];
 
 pub struct PgStorage {
@@ -386,30 +387,69 @@ impl Storage for PgStorage {
         Ok(c.query_one(&sql, &with_args(vec![&hash.as_str()], &args)).await.db()?.get(0))
     }
 
-    async fn record_blob_upload(&self, hash: &BlobHash, device_id: &str) -> StorageResult<()> {
+    async fn record_blob_upload(&self, hash: &BlobHash, device_id: &str, at: i64) -> StorageResult<()> {
         let c = self.client().await?;
-        c.execute("INSERT INTO blob_uploads (hash, device_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", &[&hash.as_str(), &device_id])
-            .await
-            .db()?;
+        c.execute(
+            "INSERT INTO blob_uploads (hash, device_id, uploaded_at) VALUES ($1, $2, $3)
+             ON CONFLICT (hash, device_id) DO UPDATE SET uploaded_at = GREATEST(blob_uploads.uploaded_at, EXCLUDED.uploaded_at)",
+            &[&hash.as_str(), &device_id, &at],
+        )
+        .await
+        .db()?;
         Ok(())
     }
 
-    async fn blobs_not_citable(&self, hashes: &[BlobHash], device_id: &str, scope: &Scope) -> StorageResult<Vec<BlobHash>> {
+    async fn forget_blob_upload(&self, hash: &BlobHash, device_id: &str) -> StorageResult<()> {
+        let c = self.client().await?;
+        c.execute("DELETE FROM blob_uploads WHERE hash = $1 AND device_id = $2", &[&hash.as_str(), &device_id]).await.db()?;
+        Ok(())
+    }
+
+    async fn blobs_not_citable(
+        &self,
+        hashes: &[BlobHash],
+        device_id: &str,
+        scope: &Scope,
+        uploaded_since: i64,
+    ) -> StorageResult<Vec<BlobHash>> {
         if hashes.is_empty() {
             return Ok(vec![]);
         }
-        let (cond, args) = scope.sql(3, '$');
+        let (cond, args) = scope.sql(4, '$');
         let sql = format!(
             "SELECT t.n FROM unnest($1::text[]) WITH ORDINALITY AS t(hash, n)
-             WHERE NOT EXISTS (SELECT 1 FROM blob_uploads u WHERE u.hash = t.hash AND u.device_id = $2)
+             WHERE NOT EXISTS (SELECT 1 FROM blob_uploads u WHERE u.hash = t.hash AND u.device_id = $2 AND u.uploaded_at >= $3)
                AND NOT EXISTS (SELECT 1 FROM blob_refs b JOIN documents d ON d.id = b.doc_id WHERE b.hash = t.hash AND {cond})
              ORDER BY t.n"
         );
         let texts: Vec<&str> = hashes.iter().map(BlobHash::as_str).collect();
         let c = self.client().await?;
-        let rows = c.query(&sql, &with_args(vec![&texts, &device_id], &args)).await.db()?;
+        let rows = c.query(&sql, &with_args(vec![&texts, &device_id, &uploaded_since], &args)).await.db()?;
         // Positions count from 1.
         Ok(rows.iter().map(|r| hashes[r.get::<_, i64>(0) as usize - 1].clone()).collect())
+    }
+
+    async fn release_blob(&self, hash: &BlobHash, uploaded_before: i64) -> StorageResult<bool> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.db()?;
+        // The upload rows are locked first: a device recording an upload of
+        // this blob meanwhile waits, then finds its row gone or re-inserts it
+        // after this transaction (and then the blob's absence tells it).
+        tx.execute("SELECT 1 FROM blob_uploads WHERE hash = $1 FOR UPDATE", &[&hash.as_str()]).await.db()?;
+        let held: bool = tx
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM blob_refs WHERE hash = $1)
+                     OR EXISTS (SELECT 1 FROM blob_uploads WHERE hash = $1 AND uploaded_at >= $2)",
+                &[&hash.as_str(), &uploaded_before],
+            )
+            .await
+            .db()?
+            .get(0);
+        if !held {
+            tx.execute("DELETE FROM blob_uploads WHERE hash = $1", &[&hash.as_str()]).await.db()?;
+        }
+        tx.commit().await.db()?;
+        Ok(!held)
     }
 
     async fn document_count(&self) -> StorageResult<i64> {

@@ -24,6 +24,7 @@ pub const MIGRATIONS: &[Migration] = &[
     include_str!("../migrations/0005_read_model_indexes.sql"),
     include_str!("../migrations/0006_plans.sql"),
     include_str!("../migrations/0007_document_numbers.sql"),
+    include_str!("../migrations/0008_blob_upload_times.sql"),
 ];
 
 /// What a storage closure can fail with: SQLite itself, or a storage-level
@@ -375,19 +376,38 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn record_blob_upload(&self, hash: &BlobHash, device_id: &str) -> StorageResult<()> {
+    async fn record_blob_upload(&self, hash: &BlobHash, device_id: &str, at: i64) -> StorageResult<()> {
         let (hash, device) = (hash.to_string(), device_id.to_string());
         self.run(move |c| {
-            c.execute("INSERT INTO blob_uploads (hash, device_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING", params![hash, device])?;
+            c.execute(
+                "INSERT INTO blob_uploads (hash, device_id, uploaded_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (hash, device_id) DO UPDATE SET uploaded_at = MAX(uploaded_at, excluded.uploaded_at)",
+                params![hash, device, at],
+            )?;
             Ok(())
         })
         .await
     }
 
-    async fn blobs_not_citable(&self, hashes: &[BlobHash], device_id: &str, scope: &Scope) -> StorageResult<Vec<BlobHash>> {
-        let (cond, args) = scope.sql(3, '?');
+    async fn forget_blob_upload(&self, hash: &BlobHash, device_id: &str) -> StorageResult<()> {
+        let (hash, device) = (hash.to_string(), device_id.to_string());
+        self.run(move |c| {
+            c.execute("DELETE FROM blob_uploads WHERE hash = ?1 AND device_id = ?2", params![hash, device])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn blobs_not_citable(
+        &self,
+        hashes: &[BlobHash],
+        device_id: &str,
+        scope: &Scope,
+        uploaded_since: i64,
+    ) -> StorageResult<Vec<BlobHash>> {
+        let (cond, args) = scope.sql(4, '?');
         let sql = format!(
-            "SELECT EXISTS (SELECT 1 FROM blob_uploads WHERE hash = ?1 AND device_id = ?2)
+            "SELECT EXISTS (SELECT 1 FROM blob_uploads WHERE hash = ?1 AND device_id = ?2 AND uploaded_at >= ?3)
                  OR EXISTS (SELECT 1 FROM blob_refs b JOIN documents d ON d.id = b.doc_id WHERE b.hash = ?1 AND {cond})"
         );
         let (hashes, device) = (hashes.to_vec(), device_id.to_string());
@@ -395,12 +415,31 @@ impl Storage for SqliteStorage {
             let mut stmt = c.prepare_cached(&sql)?;
             let mut not_citable = vec![];
             for hash in hashes {
-                let all = with_scope(vec![Box::new(hash.to_string()), Box::new(device.clone())], &args);
+                let all = with_scope(vec![Box::new(hash.to_string()), Box::new(device.clone()), Box::new(uploaded_since)], &args);
                 if !stmt.query_row(params_from_iter(all.iter().map(|b| b.as_ref())), |r| r.get::<_, bool>(0))? {
                     not_citable.push(hash);
                 }
             }
             Ok(not_citable)
+        })
+        .await
+    }
+
+    async fn release_blob(&self, hash: &BlobHash, uploaded_before: i64) -> StorageResult<bool> {
+        let hash = hash.to_string();
+        self.run(move |c| {
+            let tx = c.transaction()?;
+            let held: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM blob_refs WHERE hash = ?1)
+                     OR EXISTS (SELECT 1 FROM blob_uploads WHERE hash = ?1 AND uploaded_at >= ?2)",
+                params![hash, uploaded_before],
+                |r| r.get(0),
+            )?;
+            if !held {
+                tx.execute("DELETE FROM blob_uploads WHERE hash = ?1", params![hash])?;
+            }
+            tx.commit()?;
+            Ok(!held)
         })
         .await
     }

@@ -199,13 +199,27 @@ pub trait Storage: Send + Sync {
     async fn snapshots(&self, scope: &Scope, after_id: &str, limit: i64) -> StorageResult<Vec<(String, DocKind, Vec<u8>)>>;
     async fn blob_in_scope(&self, hash: &BlobHash, scope: &Scope) -> StorageResult<bool>;
     /// Records that `device_id` sent every byte of `hash`, verified against
-    /// it; recording it again changes nothing.
-    async fn record_blob_upload(&self, hash: &BlobHash, device_id: &str) -> StorageResult<()>;
+    /// it, at `at` (Unix seconds); recording it again moves the time.
+    async fn record_blob_upload(&self, hash: &BlobHash, device_id: &str, at: i64) -> StorageResult<()>;
+    /// Forgets `device_id`'s upload of `hash` (its bytes were collected
+    /// while the upload was being recorded: the device must send them again).
+    async fn forget_blob_upload(&self, hash: &BlobHash, device_id: &str) -> StorageResult<()>;
     /// Those of `hashes` (in their order) that `device_id` may not cite:
-    /// neither uploaded by it ([`Storage::record_blob_upload`]) nor cited
-    /// by a document in `scope`. Whether a blob is stored for anyone else
-    /// plays no part.
-    async fn blobs_not_citable(&self, hashes: &[BlobHash], device_id: &str, scope: &Scope) -> StorageResult<Vec<BlobHash>>;
+    /// neither uploaded by it at or after `uploaded_since`
+    /// ([`Storage::record_blob_upload`]) nor cited by a document in
+    /// `scope`. Whether a blob is stored for anyone else plays no part.
+    async fn blobs_not_citable(
+        &self,
+        hashes: &[BlobHash],
+        device_id: &str,
+        scope: &Scope,
+        uploaded_since: i64,
+    ) -> StorageResult<Vec<BlobHash>>;
+    /// Whether `hash` may be collected: no document cites it and no upload
+    /// of it was recorded at or after `uploaded_before`. When it may, its
+    /// upload records are removed in the same transaction, so no device can
+    /// cite it from then on.
+    async fn release_blob(&self, hash: &BlobHash, uploaded_before: i64) -> StorageResult<bool>;
     async fn document_count(&self) -> StorageResult<i64>;
 
     // Read models and other SQL built once for both backends.
