@@ -3,11 +3,14 @@
 //! schema, kept as fixtures) adopts them with its data intact, opening
 //! twice changes nothing, and a database from a newer build is refused
 //! rather than guessed at. Later steps work on the migrated data: who may
-//! cite a blob (step 2) counts the citations the old rows hold.
+//! cite a blob (step 2) counts the citations the old rows hold, and the
+//! feed's rows keep their places, so the cursors devices hold (old sequence
+//! numbers) still mean what they meant and new changes come after them
+//! (PostgreSQL's step 8 orders the feed by transaction id).
 
 use redline_device::blob::BlobHash;
 use redline_device::doc::DocKind;
-use redline_storage::{Scope, Storage, StorageError};
+use redline_storage::{CommitOutcome, DocWrite, FeedPosition, FeedRow, Scope, Storage, StorageError};
 use redline_storage_postgres::PgStorage;
 use redline_storage_sqlite::SqliteStorage;
 use redline_tests::{PG_URL, fresh_schema};
@@ -25,6 +28,10 @@ INSERT INTO changes (doc_id, hash, bytes, device_id) VALUES ('doc-1', 'c1', '\x0
 INSERT INTO blob_refs (hash, doc_id) VALUES ('b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1', 'doc-1');
 "#;
 
+/// An old PostgreSQL feed row's sequence number, far above any transaction
+/// id the test cluster will reach: new positions must still come after it.
+const FAR_SEQ: i64 = 1 << 40;
+
 /// The blob the old rows cite.
 fn cited() -> BlobHash {
     BlobHash::parse(&"b1".repeat(32)).expect("a hash")
@@ -37,7 +44,10 @@ async fn holds_the_old_rows(s: &dyn Storage) {
     assert_eq!(who.scope, Scope { areas: vec!["zj/hz/xh".into()], sites: vec![] });
     let doc = s.document("doc-1").await.unwrap().expect("the document is kept");
     assert_eq!((doc.kind, doc.version, doc.area.as_str()), (DocKind::Hazard, 3, "zj/hz/xh/c01"));
-    assert_eq!(s.max_seq().await.unwrap(), 1, "the feed is kept");
+    let kept = s.feed(&everywhere(), FeedPosition::START, i64::MAX, "", i64::MAX).await.unwrap();
+    let kept: Vec<&FeedRow> = kept.iter().filter(|r| r.doc_id == "doc-1").collect();
+    assert_eq!(kept.first().map(|r| r.position()), Some(FeedPosition { pos: 1, seq: 1 }), "the feed is kept");
+    assert!(kept.iter().all(|r| r.pos == r.seq), "old rows keep their places: {kept:?}");
     assert_eq!(s.document_count().await.unwrap(), 1);
 }
 
@@ -73,6 +83,32 @@ async fn blob_uploads_are_recorded(s: &dyn Storage) {
     assert_eq!(s.blobs_not_citable(&all, "dev-2", &district, 0).await.unwrap().len(), 2, "forgotten");
 }
 
+fn everywhere() -> Scope {
+    Scope { areas: vec![String::new()], sites: vec![] }
+}
+
+/// A device whose cursor is the old feed's newest sequence number gets
+/// exactly the changes committed after the migration.
+async fn new_changes_follow_old_cursors(s: &dyn Storage, newest_old_seq: i64) {
+    let write = DocWrite {
+        id: "doc-2".into(),
+        kind: DocKind::Hazard,
+        site_id: "site-1".into(),
+        area: "zj/hz/xh/c01".into(),
+        snapshot: vec![0],
+        expected_version: None,
+        changes: vec![("d1".into(), vec![1]), ("d2".into(), vec![2])],
+        device_id: "dev-1".into(),
+        blob_refs: vec![],
+        read_rows: vec![],
+    };
+    assert_eq!(s.commit(&write).await.unwrap(), CommitOutcome::Committed);
+    let old_cursor = FeedPosition::through(newest_old_seq);
+    let new = s.feed(&everywhere(), old_cursor, i64::MAX, "", i64::MAX).await.unwrap();
+    assert_eq!(new.iter().map(|r| r.doc_id.as_str()).collect::<Vec<_>>(), ["doc-2", "doc-2"]);
+    assert!(new.iter().all(|r| r.pos > newest_old_seq), "{new:?}");
+}
+
 #[tokio::test]
 async fn sqlite_database_of_the_previous_schema_is_migrated() {
     let dir = tempfile::tempdir().unwrap();
@@ -94,6 +130,7 @@ async fn sqlite_database_of_the_previous_schema_is_migrated() {
     // Opening again runs nothing and loses nothing.
     holds_the_old_rows(&SqliteStorage::open(&path).unwrap()).await;
     assert_eq!(version(&path), migrated);
+    new_changes_follow_old_cursors(&SqliteStorage::open(&path).unwrap(), 1).await;
 
     // A database a newer build wrote is refused, and left as it was.
     rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", migrated + 1).unwrap();
@@ -115,7 +152,11 @@ async fn postgres_database_of_the_previous_schema_is_migrated() {
     };
     tokio::spawn(connection);
     let rows = ROWS.replace("'\\x00'", "'\\x00'::bytea").replace("'\\x01'", "'\\x01'::bytea");
-    client.batch_execute(&format!("CREATE SCHEMA {schema}; SET search_path = {schema}; {POSTGRES_BEFORE} {rows}")).await.unwrap();
+    let far = format!(
+        "INSERT INTO changes (seq, doc_id, hash, bytes, device_id) VALUES ({FAR_SEQ}, 'doc-1', 'c2', '\\x02'::bytea, 'dev-1');
+         SELECT setval('changes_seq_seq', {FAR_SEQ});"
+    );
+    client.batch_execute(&format!("CREATE SCHEMA {schema}; SET search_path = {schema}; {POSTGRES_BEFORE} {rows} {far}")).await.unwrap();
 
     let s = PgStorage::connect(PG_URL, Some(&schema)).await.unwrap();
     holds_the_old_rows(&s).await;
@@ -129,6 +170,7 @@ async fn postgres_database_of_the_previous_schema_is_migrated() {
 
     holds_the_old_rows(&PgStorage::connect(PG_URL, Some(&schema)).await.unwrap()).await;
     assert_eq!(version().await, migrated);
+    new_changes_follow_old_cursors(&PgStorage::connect(PG_URL, Some(&schema)).await.unwrap(), FAR_SEQ).await;
 
     client.execute(&format!("UPDATE {schema}.schema_version SET version = {}", migrated + 1), &[]).await.unwrap();
     match PgStorage::connect(PG_URL, Some(&schema)).await {

@@ -6,7 +6,7 @@
 //!
 //! A child process (this test binary re-run as its ignored
 //! `migrate_server_child`) opens a copy of a version-6 database (made with
-//! this build, then taken back with the inverse of migration 7) on
+//! this build, then taken back with the inverses of migrations 8 and 7) on
 //! `redline-faults`, whose power fails at operation K: unsynced writes are
 //! partly lost and the child dies. K runs over every operation of the open
 //! and a few after it.
@@ -21,6 +21,8 @@ use std::process::{Command, Stdio};
 const ENV_DB: &str = "REDLINE_SERVER_MIGRATE_DB";
 const ENV_CUT: &str = "REDLINE_SERVER_MIGRATE_CUT";
 const SIGKILL: i32 = 9;
+/// The SQLite schema's newest version (steps 7 and 8 are taken back).
+const LATEST: i64 = redline_storage_sqlite::MIGRATIONS.len() as i64;
 
 #[test]
 #[ignore = "child process of server_migrations_cut_anywhere_leave_the_database_old_or_new"]
@@ -69,7 +71,8 @@ async fn server_migrations_cut_anywhere_leave_the_database_old_or_new() {
     };
     {
         let conn = rusqlite::Connection::open(&template).unwrap();
-        conn.execute_batch("DROP TABLE document_numbers; PRAGMA user_version = 6;").unwrap();
+        conn.execute_batch("ALTER TABLE blob_uploads DROP COLUMN uploaded_at; DROP TABLE document_numbers; PRAGMA user_version = 6;")
+            .unwrap();
     }
     assert_eq!(schema_of(&template), (6, false));
 
@@ -78,7 +81,7 @@ async fn server_migrations_cut_anywhere_leave_the_database_old_or_new() {
     let (status, text) = run_child(&measure, None);
     assert!(status.success(), "{text}");
     let total: u64 = text.lines().find_map(|l| l.split("OPENED ").nth(1)).unwrap().trim().parse().unwrap();
-    assert_eq!(schema_of(&measure), (7, true));
+    assert_eq!(schema_of(&measure), (LATEST, true));
 
     let (mut old, mut new) = (0, 0);
     for cut in 1..=total + 4 {
@@ -90,7 +93,7 @@ async fn server_migrations_cut_anywhere_leave_the_database_old_or_new() {
         }
         match schema_of(&db) {
             (6, false) => old += 1,
-            (7, true) => new += 1,
+            (LATEST, true) => new += 1,
             other => panic!("cut at {cut} of {total}: half-migrated: (version, table) = {other:?}"),
         }
         let storage = SqliteStorage::open(&db).unwrap_or_else(|e| panic!("cut at {cut}: {e}"));
@@ -98,7 +101,7 @@ async fn server_migrations_cut_anywhere_leave_the_database_old_or_new() {
         let who = storage.principal(&redline_admin::tokens::token_hash(&token), 0).await.unwrap();
         assert_eq!(who.map(|p| p.user_id).as_deref(), Some("insp-1"), "cut at {cut}: the device token still works");
     }
-    println!("{} cut points ({total} while opening and migrating): {old} left version 6, {new} version 7", total + 4);
+    println!("{} cut points ({total} while opening and migrating): {old} left version 6, {new} version {LATEST}", total + 4);
     assert!(old >= 1 && new >= 1, "both outcomes were reached: {old} old, {new} new");
 }
 
@@ -106,7 +109,9 @@ async fn server_migrations_cut_anywhere_leave_the_database_old_or_new() {
 /// server process killed) before its SQL, between its two statements, and
 /// after it before the commit. Each time the schema is still version 6
 /// without the new table once the backend has gone; then a normal start
-/// migrates it, with users and device token intact. The cut points are
+/// migrates it (7 and the steps after it), with users and device token
+/// intact. The database starts at the newest version and is taken back to
+/// 6 by the inverses of migrations 9, 8 and 7. The cut points are
 /// reached without timing: the migration is made to wait on an advisory
 /// lock the test holds, and the test cuts once PostgreSQL shows it waiting.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -127,7 +132,13 @@ async fn postgres_migration_cut_mid_transaction_leaves_the_schema_old() {
         }
     };
     let (admin, _admin_connection) = connect().await;
-    admin.batch_execute("DROP TABLE document_numbers; DELETE FROM schema_version; INSERT INTO schema_version VALUES (6);").await.unwrap();
+    let undo_9 = "ALTER TABLE blob_uploads DROP COLUMN uploaded_at;";
+    let undo_8 = "DROP INDEX changes_by_position; ALTER TABLE changes DROP COLUMN pos; DELETE FROM counters WHERE name = 'feed_base';";
+    let undo_7 = "DROP TABLE document_numbers;";
+    admin
+        .batch_execute(&format!("{undo_9} {undo_8} {undo_7} DELETE FROM schema_version; INSERT INTO schema_version VALUES (6);"))
+        .await
+        .unwrap();
     let version = async |c: &tokio_postgres::Client| -> (i64, bool) {
         let v: i64 = c.query_one("SELECT MAX(version) FROM schema_version", &[]).await.unwrap().get(0);
         let table: bool = c.query_one("SELECT to_regclass('document_numbers') IS NOT NULL", &[]).await.unwrap().get(0);
@@ -177,7 +188,7 @@ async fn postgres_migration_cut_mid_transaction_leaves_the_schema_old() {
         assert_eq!(version(&admin).await, (6, false), "cut {point}: half-migrated");
     }
     let storage = redline_tests::postgres(&schema).await.unwrap();
-    assert_eq!(version(&admin).await, (7, true));
+    assert_eq!(version(&admin).await, (MIGRATIONS.len() as i64, true));
     assert_eq!(storage.users().await.unwrap().len(), redline_tests::users().len());
     let who = storage.principal(&redline_admin::tokens::token_hash(&token), 0).await.unwrap();
     assert_eq!(who.map(|p| p.user_id).as_deref(), Some("insp-1"));

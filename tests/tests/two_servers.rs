@@ -4,8 +4,9 @@
 //! switch between them, all at once, several editing the same inspection
 //! (including the same item, a conflict) and each its own. Afterwards every
 //! phone, both servers and the feed must agree exactly — the compare-and-
-//! swap commit and the feed's sequence order are what make that hold across
-//! processes, so this is where a race between them would show.
+//! swap commit and the feed's order (transaction ids read up to the oldest
+//! one still running) are what make that hold across processes, so this is
+//! where a race between them would show.
 //!
 //! Skipped with a message when PostgreSQL is unreachable, except under CI.
 

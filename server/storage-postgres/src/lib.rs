@@ -2,10 +2,38 @@
 //! database.
 //!
 //! Writers never hold a document lock while merging: a commit is a
-//! compare-and-swap on the document's version (a loser merges again). The
-//! feed's sequence numbers must appear in commit order, or a reader could
-//! move its cursor past a row that commits later; every commit therefore
-//! takes one transaction-scoped advisory lock around its short insert.
+//! compare-and-swap on the document's version (a loser merges again), and
+//! commits to different documents do not wait for each other.
+//!
+//! The feed must never let a reader move its cursor past a row whose
+//! transaction commits later. Sequence numbers are handed out before
+//! commit, so without a lock around every commit they do not follow commit
+//! order. Instead each change row's place is its transaction's id, `pos =
+//! pg_current_xact_id() + feed_base`: the same for every row of one
+//! commit, with `seq` ordering the rows within it (migration 8 explains
+//! `feed_base`). Ids do not follow commit order either, but they give a
+//! bound: a reader's horizon is just below the oldest transaction id still
+//! running (`pg_snapshot_xmin(pg_current_snapshot())`). Every transaction
+//! with a lower id has finished, so every row at or below the horizon is
+//! visible already or will never be written; rows above it wait for a
+//! later read even when they are visible.
+//!
+//! Transaction ids belong to the whole cluster, not this database: any
+//! writing transaction anywhere on the PostgreSQL server (another database,
+//! a migration, a batch job; read-only transactions take no id and do not
+//! count) holds the horizon back while it runs. Readers then get new rows
+//! later, never miss one. So that a device syncing just after another's
+//! upload still gets it while some short commit elsewhere finishes, a
+//! reader that finds committed rows above the horizon waits up to
+//! [`CATCH_UP`] for it to pass them; a long transaction costs each read
+//! that wait and then delays its rows until it ends.
+//!
+//! Being the cluster's ids, positions mean something only within one
+//! cluster's history (pg_upgrade and physical replicas keep the ids going):
+//! a logical dump restored into a new cluster starts its ids again, below
+//! the positions devices hold, so before any server starts on such a copy
+//! raise `feed_base` in `counters` above the old cluster's
+//! `pg_current_xact_id()` plus its `feed_base`.
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use redline_domain::blob::BlobHash;
@@ -14,10 +42,18 @@ use redline_domain::people::Role;
 use redline_domain::site::Site;
 use redline_storage::sql::{Dialect, Row, Sql, Value};
 use redline_storage::*;
+use std::time::Duration;
 use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
 
-const FEED_LOCK: i64 = 0x0052_4544_4c49_4e45; // "REDLINE"
+/// How long a reader waits for the horizon to pass rows already committed
+/// (see the crate doc): far longer than a commit, short for a sync.
+pub const CATCH_UP: Duration = Duration::from_secs(2);
+
+/// The first pause while catching up; each next one doubles, to at most
+/// [`CATCH_UP_POLL_MAX`].
+const CATCH_UP_POLL: Duration = Duration::from_millis(2);
+const CATCH_UP_POLL_MAX: Duration = Duration::from_millis(50);
 
 /// Serialises schema changes between processes starting together.
 const MIGRATE_LOCK: i64 = 0x0052_4544_4c4d_4947; // "REDLMIG"
@@ -32,11 +68,15 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_read_model_indexes.sql"),
     include_str!("../migrations/0006_plans.sql"),
     include_str!("../migrations/0007_document_numbers.sql"),
+    include_str!("../migrations/0008_feed_positions.sql"),
     include_str!("../migrations/0009_blob_upload_times.sql"),
 ];
 
 pub struct PgStorage {
     pool: Pool,
+    /// Added to transaction ids to make feed positions; written once by
+    /// migration 8 and never changed, so it is read once, on connecting.
+    feed_base: i64,
 }
 
 fn pool_err(e: impl std::error::Error + Send + Sync + 'static) -> StorageError {
@@ -160,13 +200,35 @@ impl PgStorage {
             client.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {s}")).await.db()?;
         }
         migrate(&mut client, MIGRATIONS).await?;
+        let feed_base = read_feed_base(&client).await?;
         drop(client);
-        Ok(PgStorage { pool })
+        Ok(PgStorage { pool, feed_base })
     }
 
     async fn client(&self) -> StorageResult<deadpool_postgres::Object> {
         self.pool.get().await.map_err(pool_err)
     }
+
+    /// The feed's horizon (see the crate doc) and the highest position
+    /// already committed, seen at one moment. The statement takes no
+    /// transaction id of its own, so it holds nothing back.
+    async fn horizon_and_newest(&self) -> StorageResult<(i64, i64)> {
+        let c = self.client().await?;
+        let row = c
+            .query_one(
+                "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint - 1 + $1, (SELECT COALESCE(MAX(pos), 0) FROM changes)",
+                &[&self.feed_base],
+            )
+            .await
+            .db()?;
+        Ok((row.get(0), row.get(1)))
+    }
+}
+
+/// The constant migration 8 stored; positions are transaction ids plus it.
+async fn read_feed_base(c: &tokio_postgres::Client) -> StorageResult<i64> {
+    let row = c.query_opt("SELECT value FROM counters WHERE name = 'feed_base'", &[]).await.db()?;
+    row.map(|r| r.get(0)).ok_or_else(|| StorageError::Corrupt("counter feed_base is missing (migration 8 stores it)".into()))
 }
 
 async fn bump_reference(c: &tokio_postgres::Client) -> StorageResult<()> {
@@ -334,15 +396,14 @@ impl Storage for PgStorage {
             tx.rollback().await.db()?;
             return Ok(CommitOutcome::Stale);
         }
-        // The document's row lock is held from here; its read rows are
-        // written before the feed lock, which covers only the change rows
-        // whose sequence numbers must follow commit order.
+        // The document's row lock is held from here, so commits to this
+        // document queue up; commits to others go on.
         run_all(&tx, &w.read_rows).await?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&FEED_LOCK]).await.db()?;
         for (hash, bytes) in &w.changes {
             tx.execute(
-                "INSERT INTO changes (doc_id, hash, bytes, device_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                &[&w.id, hash, bytes, &w.device_id],
+                "INSERT INTO changes (doc_id, hash, bytes, device_id, pos)
+                 VALUES ($1, $2, $3, $4, pg_current_xact_id()::text::bigint + $5) ON CONFLICT DO NOTHING",
+                &[&w.id, hash, bytes, &w.device_id, &self.feed_base],
             )
             .await
             .db()?;
@@ -356,20 +417,29 @@ impl Storage for PgStorage {
         Ok(CommitOutcome::Committed)
     }
 
-    async fn max_seq(&self) -> StorageResult<i64> {
-        let c = self.client().await?;
-        Ok(c.query_one("SELECT COALESCE(MAX(seq), 0) FROM changes", &[]).await.db()?.get(0))
+    async fn feed_horizon(&self) -> StorageResult<i64> {
+        let deadline = tokio::time::Instant::now() + CATCH_UP;
+        let mut pause = CATCH_UP_POLL;
+        loop {
+            let (horizon, newest) = self.horizon_and_newest().await?;
+            if horizon >= newest || tokio::time::Instant::now() + pause > deadline {
+                return Ok(horizon);
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(CATCH_UP_POLL_MAX);
+        }
     }
 
-    async fn feed(&self, scope: &Scope, after: i64, upto: i64, exclude_device: &str, limit: i64) -> StorageResult<Vec<FeedRow>> {
-        let (cond, args) = scope.sql(5, '$');
+    async fn feed(&self, scope: &Scope, after: FeedPosition, upto: i64, exclude_device: &str, limit: i64) -> StorageResult<Vec<FeedRow>> {
+        let (cond, args) = scope.sql(6, '$');
         let sql = format!(
-            "SELECT c.seq, c.doc_id, d.kind, c.bytes FROM changes c JOIN documents d ON d.id = c.doc_id
-             WHERE c.seq > $1 AND c.seq <= $2 AND c.device_id <> $3 AND {cond} ORDER BY c.seq LIMIT $4"
+            "SELECT c.pos, c.seq, c.doc_id, d.kind, c.bytes FROM changes c JOIN documents d ON d.id = c.doc_id
+             WHERE (c.pos, c.seq) > ($1, $2) AND c.pos <= $3 AND c.device_id <> $4 AND {cond}
+             ORDER BY c.pos, c.seq LIMIT $5"
         );
         let c = self.client().await?;
-        let rows = c.query(&sql, &with_args(vec![&after, &upto, &exclude_device, &limit], &args)).await.db()?;
-        rows.iter().map(|r| Ok(FeedRow { seq: r.get(0), doc_id: r.get(1), kind: kind(r, 2)?, bytes: r.get(3) })).collect()
+        let rows = c.query(&sql, &with_args(vec![&after.pos, &after.seq, &upto, &exclude_device, &limit], &args)).await.db()?;
+        rows.iter().map(|r| Ok(FeedRow { pos: r.get(0), seq: r.get(1), doc_id: r.get(2), kind: kind(r, 3)?, bytes: r.get(4) })).collect()
     }
 
     async fn snapshots(&self, scope: &Scope, after_id: &str, limit: i64) -> StorageResult<Vec<(String, DocKind, Vec<u8>)>> {

@@ -1,7 +1,8 @@
 //! The server's embedded backend: one SQLite file, one connection used
 //! from tokio's blocking pool (never from an async worker). SQLite serialises writers anyway, and commits are short
 //! (a snapshot and a few change rows), so one connection keeps it simple
-//! and makes the feed's sequence numbers follow commit order for free.
+//! and makes the feed's sequence numbers follow commit order for free: a
+//! row's feed position is just its `seq`, and the horizon the newest one.
 
 use redline_domain::blob::BlobHash;
 use redline_domain::doc::DocKind;
@@ -100,6 +101,13 @@ fn with_scope(fixed: Vec<Box<dyn rusqlite::ToSql>>, scope_args: &[String]) -> Ve
     let mut all = fixed;
     all.extend(scope_args.iter().map(|a| Box::new(a.clone()) as Box<dyn rusqlite::ToSql>));
     all
+}
+
+/// The highest `seq` a reader at `after` has seen. A row's position here
+/// is `(seq, seq)`, which comes after `after` when `seq > after.pos`, or
+/// when `seq == after.pos` and `seq > after.seq`.
+fn seen_through(after: FeedPosition) -> i64 {
+    if after.seq < after.pos { after.pos - 1 } else { after.pos }
 }
 
 /// A statement's parameters as SQLite values.
@@ -328,22 +336,22 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn max_seq(&self) -> StorageResult<i64> {
+    async fn feed_horizon(&self) -> StorageResult<i64> {
         self.run(|c| Ok(c.query_row("SELECT COALESCE(MAX(seq), 0) FROM changes", [], |r| r.get(0))?)).await
     }
 
-    async fn feed(&self, scope: &Scope, after: i64, upto: i64, exclude_device: &str, limit: i64) -> StorageResult<Vec<FeedRow>> {
+    async fn feed(&self, scope: &Scope, after: FeedPosition, upto: i64, exclude_device: &str, limit: i64) -> StorageResult<Vec<FeedRow>> {
         let (cond, args) = scope.sql(5, '?');
         let sql = format!(
-            "SELECT c.seq, c.doc_id, d.kind, c.bytes FROM changes c JOIN documents d ON d.id = c.doc_id
+            "SELECT c.seq AS pos, c.seq, c.doc_id, d.kind, c.bytes FROM changes c JOIN documents d ON d.id = c.doc_id
              WHERE c.seq > ?1 AND c.seq <= ?2 AND c.device_id <> ?3 AND {cond} ORDER BY c.seq LIMIT ?4"
         );
-        let exclude = exclude_device.to_string();
+        let (seen, exclude) = (seen_through(after), exclude_device.to_string());
         self.run(move |c| {
             let mut stmt = c.prepare_cached(&sql)?;
-            let all = with_scope(vec![Box::new(after), Box::new(upto), Box::new(exclude), Box::new(limit)], &args);
+            let all = with_scope(vec![Box::new(seen), Box::new(upto), Box::new(exclude), Box::new(limit)], &args);
             let rows = stmt.query_map(params_from_iter(all.iter().map(|b| b.as_ref())), |r| {
-                Ok(FeedRow { seq: r.get(0)?, doc_id: r.get(1)?, kind: r.get::<_, Coded<DocKind>>(2)?.0, bytes: r.get(3)? })
+                Ok(FeedRow { pos: r.get(0)?, seq: r.get(1)?, doc_id: r.get(2)?, kind: r.get::<_, Coded<DocKind>>(3)?.0, bytes: r.get(4)? })
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
@@ -470,5 +478,18 @@ impl Storage for SqliteStorage {
             Ok(())
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_position_sees_through_the_rows_before_it() {
+        assert_eq!(seen_through(FeedPosition::START), 0);
+        assert_eq!(seen_through(FeedPosition { pos: 7, seq: 7 }), 7, "a row's own position");
+        assert_eq!(seen_through(FeedPosition::through(7)), 7, "an old cursor, or the horizon");
+        assert_eq!(seen_through(FeedPosition { pos: 7, seq: 3 }), 6, "row 7 comes after (7, 3)");
     }
 }

@@ -157,13 +157,43 @@ pub enum CommitOutcome {
     Stale,
 }
 
+/// A place in the change feed: rows are read in `(pos, seq)` order. `pos`
+/// orders transactions (every row of one commit shares it) and `seq` orders
+/// the rows within one, so a page cut mid-commit resumes where it stopped.
+/// Compared field by field, `pos` first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FeedPosition {
+    pub pos: i64,
+    pub seq: i64,
+}
+
+impl FeedPosition {
+    /// Before the first row.
+    pub const START: FeedPosition = FeedPosition { pos: 0, seq: 0 };
+
+    /// After every row at or below `pos`: where a reader stands once it
+    /// has read up to a horizon.
+    pub fn through(pos: i64) -> FeedPosition {
+        FeedPosition { pos, seq: i64::MAX }
+    }
+}
+
 /// A row of the change feed.
 #[derive(Clone, Debug)]
 pub struct FeedRow {
+    /// The commit's place in the feed (see [`FeedPosition`]).
+    pub pos: i64,
     pub seq: i64,
     pub doc_id: String,
     pub kind: DocKind,
     pub bytes: Vec<u8>,
+}
+
+impl FeedRow {
+    /// Where a reader stands once it has this row.
+    pub fn position(&self) -> FeedPosition {
+        FeedPosition { pos: self.pos, seq: self.seq }
+    }
 }
 
 #[async_trait::async_trait]
@@ -191,10 +221,14 @@ pub trait Storage: Send + Sync {
     // Documents and the feed.
     async fn document(&self, id: &str) -> StorageResult<Option<StoredDoc>>;
     async fn commit(&self, write: &DocWrite) -> StorageResult<CommitOutcome>;
-    async fn max_seq(&self) -> StorageResult<i64>;
-    /// Feed rows in scope with `after < seq <= upto`, not written by
-    /// `exclude_device`, at most `limit`.
-    async fn feed(&self, scope: &Scope, after: i64, upto: i64, exclude_device: &str, limit: i64) -> StorageResult<Vec<FeedRow>>;
+    /// The highest `pos` a reader may pass: every row at or below it is
+    /// visible already or will never exist, so a cursor moved up to it
+    /// skips nothing. Rows above it may be visible too; they wait (a
+    /// backend may wait a moment for the horizon to pass them).
+    async fn feed_horizon(&self) -> StorageResult<i64>;
+    /// Feed rows in scope after `after` in `(pos, seq)` order with
+    /// `pos <= upto`, not written by `exclude_device`, at most `limit`.
+    async fn feed(&self, scope: &Scope, after: FeedPosition, upto: i64, exclude_device: &str, limit: i64) -> StorageResult<Vec<FeedRow>>;
     /// Snapshots in scope with id after `after_id`, by id, at most `limit`.
     async fn snapshots(&self, scope: &Scope, after_id: &str, limit: i64) -> StorageResult<Vec<(String, DocKind, Vec<u8>)>>;
     async fn blob_in_scope(&self, hash: &BlobHash, scope: &Scope) -> StorageResult<bool>;

@@ -1,0 +1,317 @@
+//! Sync at district scale with the server in its own process(es), as
+//! production runs it, so the server's CPU is measured apart from the
+//! devices'. Each server process is this benchmark binary re-run with
+//! `--serve` (the same `redline_server::app::serve` the binary runs, with
+//! production limits); the devices are real SQLite stores driven by the
+//! real client in this process.
+//!
+//! Parts (`cargo bench -p redline-tests --bench district -- <part>`):
+//! - `shared`: N devices in one shared scope (a district's inspectors see
+//!   everything): each edits the same 5 inspections and adds 5 of its own
+//!   offline, then all sync at once; then one more round, after which every
+//!   device must hold the same documents. SQLite with one process,
+//!   PostgreSQL with 1, 2 and 4 processes on one database (devices spread
+//!   over them). Reports syncs/s, latency p50/p99, the servers' CPU per
+//!   sync and per uploaded document, the devices' CPU per received document.
+//! - `upload`: one device uploading 1,000 inspections: bytes on the wire
+//!   with gzip (what the client sends) and the same requests plain.
+//!
+//! `REDLINE_BENCH_DEVICES` sets N (default 200).
+
+use redline_device::inspection::{AnswerValue, InspectionKind};
+use redline_device::store::InspectionQuery;
+use redline_device::sync::wire;
+use redline_storage::Storage;
+use redline_storage_postgres::PgStorage;
+use redline_storage_sqlite::SqliteStorage;
+use redline_tests::Device;
+use std::io::BufRead;
+use std::sync::Arc;
+use std::time::Instant;
+
+const PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+const SHARED_DOCS: usize = 5;
+const OWN_DOCS: usize = 5;
+
+/// Where a server process keeps its data.
+#[derive(Clone, Debug)]
+enum Db {
+    Sqlite(std::path::PathBuf),
+    Postgres(String),
+}
+
+impl Db {
+    fn arg(&self) -> String {
+        match self {
+            Db::Sqlite(p) => format!("sqlite:{}", p.display()),
+            Db::Postgres(schema) => format!("postgres:{schema}"),
+        }
+    }
+
+    async fn open(arg: &str) -> Arc<dyn Storage> {
+        match arg.split_once(':') {
+            Some(("sqlite", path)) => Arc::new(SqliteStorage::open(std::path::Path::new(path)).expect("sqlite")),
+            Some(("postgres", schema)) => Arc::new(PgStorage::connect(PG_URL, Some(schema)).await.expect("postgres")),
+            _ => panic!("unknown database {arg}"),
+        }
+    }
+}
+
+/// The child: serves `db` with blobs in `blobs` on 127.0.0.1:0, prints its
+/// address, and exits when its stdin closes (never outlives the bench).
+fn serve_child(db: &str, blobs: &str) {
+    std::thread::spawn(|| {
+        let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut vec![]);
+        std::process::exit(0);
+    });
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    rt.block_on(async {
+        let storage = Db::open(db).await;
+        let blobs = Arc::new(redline_api::blobs::FsBlobStore::open(blobs.into()).expect("blobs"));
+        // Production limits, but for the bound on connections per address:
+        // every device here comes from 127.0.0.1.
+        let limits = redline_api::state::Limits { conns_per_ip: 0, ..Default::default() };
+        let state = redline_api::state::AppState {
+            storage,
+            blobs,
+            limiter: Arc::new(redline_api::state::RateLimiter::new(1000.0, 1000.0)),
+            limits,
+            doc_locks: Default::default(),
+            in_flight: Default::default(),
+            read_models: Default::default(),
+            clock: Default::default(),
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        println!("listening {}", listener.local_addr().expect("addr"));
+        redline_server::app::serve(listener, state, false, std::future::pending()).await.expect("serve");
+    });
+}
+
+struct ServerProcess {
+    url: String,
+    child: std::process::Child,
+}
+
+impl ServerProcess {
+    fn start(db: &Db, blobs: &std::path::Path) -> ServerProcess {
+        let mut child = std::process::Command::new(std::env::current_exe().expect("bench binary"))
+            .args(["--serve", &db.arg(), &blobs.display().to_string()])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start server process");
+        let mut lines = std::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let addr = loop {
+            match lines.next() {
+                Some(Ok(line)) if line.starts_with("listening ") => break line["listening ".len()..].to_string(),
+                Some(Ok(_)) => continue,
+                _ => panic!("server process exited before listening: {:?}", child.wait()),
+            }
+        };
+        std::thread::spawn(move || lines.for_each(drop));
+        ServerProcess { url: format!("http://{addr}"), child }
+    }
+
+    fn cpu_secs(&self) -> f64 {
+        cpu_secs(self.child.id())
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// User + system CPU seconds of process `pid`, from /proc (all threads).
+fn cpu_secs(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("proc stat");
+    // Fields after the parenthesised command name; utime and stime are the
+    // 14th and 15th of the whole line.
+    let rest = &stat[stat.rfind(')').expect("comm") + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f[11].parse::<f64>().unwrap() + f[12].parse::<f64>().unwrap();
+    ticks / 100.0 // USER_HZ is 100 on Linux
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg").map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" ")).unwrap_or_default()
+}
+
+/// One storm: `devices` phones of one district-scoped inspector spread over
+/// `processes` servers on `db`.
+async fn shared_scope(db: Db, seed_storage: Arc<dyn Storage>, processes: usize, devices: usize) {
+    redline_tests::seed(seed_storage.as_ref()).await;
+    let blobs = tempfile::tempdir().unwrap();
+    let servers: Vec<ServerProcess> = (0..processes).map(|_| ServerProcess::start(&db, blobs.path())).collect();
+    let mut fleet = vec![];
+    for n in 0..devices {
+        let d = Device::register(seed_storage.as_ref(), &servers[n % processes].url, "insp-1").await;
+        fleet.push(Arc::new(d));
+    }
+    let first = &fleet[0];
+    first.sync().await;
+    let shared: Vec<String> = (0..SHARED_DOCS)
+        .map(|_| first.store.start_inspection("site-a1", InspectionKind::RoutinePatrol, "hazardous_chemicals").unwrap().id)
+        .collect();
+    first.sync().await;
+    for d in &fleet[1..] {
+        d.sync().await;
+    }
+    let t = first.store.template("hazardous_chemicals", None).unwrap();
+    let items: Vec<String> = t.items().map(|(_, i)| i.id.clone()).filter(|i| i != "H26").collect();
+    let mut changes = 0usize;
+    for (n, d) in fleet.iter().enumerate() {
+        for k in 0..OWN_DOCS {
+            let site = ["site-a1", "site-b1"][k % 2];
+            let id = d.store.start_inspection(site, InspectionKind::RoutinePatrol, "hazardous_chemicals").unwrap().id;
+            d.store.answer(&id, "H01", AnswerValue::Pass, None).unwrap();
+        }
+        for id in &shared {
+            d.store.answer(id, &items[n % items.len()], AnswerValue::Pass, Some(format!("设备{n}"))).unwrap();
+        }
+        changes += d.store.pending_uploads(100).unwrap().len();
+    }
+
+    let (server_cpu0, client_cpu0) = (servers.iter().map(ServerProcess::cpu_secs).sum::<f64>(), cpu_secs(std::process::id()));
+    let start = Instant::now();
+    let mut tasks = vec![];
+    for d in &fleet {
+        let d = d.clone();
+        tasks.push(tokio::spawn(async move {
+            let t0 = Instant::now();
+            let r = d.client.sync(&d.store, &tokio_util::sync::CancellationToken::new(), None).await;
+            (t0.elapsed().as_secs_f64(), r.map(|rep| (rep.rejected.len(), rep.changed.len())))
+        }));
+    }
+    let (mut lat, mut errors, mut received) = (vec![], vec![], 0usize);
+    for t in tasks {
+        let (secs, r) = t.await.unwrap();
+        lat.push(secs);
+        match r {
+            Ok((0, got)) => received += got,
+            Ok((n, _)) => errors.push(format!("{n} rejected")),
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    let wall = start.elapsed().as_secs_f64();
+    let server_cpu = servers.iter().map(ServerProcess::cpu_secs).sum::<f64>() - server_cpu0;
+    let client_cpu = cpu_secs(std::process::id()) - client_cpu0;
+    for d in &fleet {
+        d.sync().await;
+    }
+    let all = |d: &Device| d.store.inspections(&InspectionQuery { limit: Some(100_000), ..Default::default() }).unwrap().len();
+    let expected = SHARED_DOCS + OWN_DOCS * devices;
+    let converged = fleet
+        .iter()
+        .all(|d| all(d) == expected && shared.iter().all(|id| d.store.inspection(id).unwrap() == fleet[0].store.inspection(id).unwrap()));
+    lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let pct = |p: f64| lat[((lat.len() - 1) as f64 * p).round() as usize];
+    let backend = match db {
+        Db::Sqlite(_) => "SQLite",
+        Db::Postgres(_) => "PostgreSQL",
+    };
+    println!(
+        "shared scope, {devices} devices, {backend}, {processes} server process(es): errors {}, {:.1} syncs/s in {:.2} s, p50 {:.2} s, p99 {:.2} s; \
+         servers' CPU {:.2} s = {:.1} ms per sync, {:.3} ms per uploaded document ({changes}); devices' CPU {:.2} s = {:.3} ms per received document ({received}); \
+         converged {converged}; load before {}",
+        errors.len(),
+        devices as f64 / wall,
+        wall,
+        pct(0.5),
+        pct(0.99),
+        server_cpu,
+        server_cpu * 1e3 / devices as f64,
+        server_cpu * 1e3 / changes as f64,
+        client_cpu,
+        client_cpu * 1e3 / received.max(1) as f64,
+        LOAD.get().map(String::as_str).unwrap_or("")
+    );
+    if !errors.is_empty() {
+        println!("  first errors: {:?}", &errors[..errors.len().min(3)]);
+    }
+}
+
+static LOAD: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+async fn shared_on_sqlite(devices: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.db");
+    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&path).unwrap());
+    shared_scope(Db::Sqlite(path), storage, 1, devices).await;
+}
+
+async fn shared_on_postgres(processes: usize, devices: usize) {
+    let schema = format!("bench_{}", uuid::Uuid::new_v4().simple());
+    let Ok(storage) = PgStorage::connect(PG_URL, Some(&schema)).await else {
+        println!("skipping PostgreSQL: {PG_URL} is not reachable");
+        return;
+    };
+    shared_scope(Db::Postgres(schema.clone()), Arc::new(storage), processes, devices).await;
+    if let Ok((client, conn)) = tokio_postgres::connect(PG_URL, tokio_postgres::NoTls).await {
+        tokio::spawn(conn);
+        let _ = client.batch_execute(&format!("DROP SCHEMA {schema} CASCADE")).await;
+    }
+}
+
+/// One device uploads 1,000 inspections; bytes as sent (gzip) and as the
+/// same requests would be plain.
+async fn upload_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("server.db");
+    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&path).unwrap());
+    redline_tests::seed(storage.as_ref()).await;
+    let blobs = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(&Db::Sqlite(path), blobs.path());
+    let d = Device::register(storage.as_ref(), &server.url, "insp-1").await;
+    d.sync().await;
+    for n in 0..1000 {
+        let site = ["site-a1", "site-b1"][n % 2];
+        let id = d.store.start_inspection(site, InspectionKind::RoutinePatrol, "hazardous_chemicals").unwrap().id;
+        redline_tests::pass_everything(&d.store, &id);
+        d.store.answer(&id, "H01", AnswerValue::Fail, Some(format!("第{n}号现场：消防通道堵塞，需限期整改"))).unwrap();
+    }
+    let plain: usize =
+        d.store.pending_uploads(100_000).unwrap().iter().map(|p| wire::encode(&d.request_with(vec![p.upload.clone()])).len()).sum();
+    let cpu0 = server.cpu_secs();
+    let report = d.sync().await;
+    assert_eq!(report.accepted.len(), 1000);
+    println!(
+        "one device uploading 1,000 inspections: {:.2} MB sent gzip-compressed in {} round trips; the same uploads plain {:.2} MB ({:.1}x); server CPU {:.2} s",
+        report.progress.bytes_up as f64 / 1e6,
+        report.progress.round_trips,
+        plain as f64 / 1e6,
+        plain as f64 / report.progress.bytes_up as f64,
+        server.cpu_secs() - cpu0
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--list") {
+        return;
+    }
+    if let Some(at) = args.iter().position(|a| a == "--serve") {
+        return serve_child(&args[at + 1], &args[at + 2]);
+    }
+    // The devices' side: two workers, as the server processes have.
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    rt.block_on(run(args));
+}
+
+async fn run(args: Vec<String>) {
+    LOAD.set(load_average()).unwrap();
+    let devices: usize = std::env::var("REDLINE_BENCH_DEVICES").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
+    let only: Vec<&String> = args.iter().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let wants = |part: &str| only.is_empty() || only.iter().any(|a| *a == part);
+    if wants("upload") {
+        upload_bytes().await;
+    }
+    if wants("shared") {
+        shared_on_sqlite(devices).await;
+        for processes in [1, 2, 4] {
+            shared_on_postgres(processes, devices).await;
+        }
+    }
+}
