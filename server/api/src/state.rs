@@ -171,7 +171,9 @@ impl Default for Limits {
 }
 
 /// Per-device token bucket: `burst` requests at once, refilled at `per_sec`.
-/// In memory, per process: it protects the process, not a fleet quota.
+/// In memory, per process: it protects the process, not a fleet quota
+/// (with P processes a device may make up to P times the rate; the
+/// arithmetic for several processes is in docs/protocol.md).
 pub struct RateLimiter {
     per_sec: f64,
     burst: f64,
