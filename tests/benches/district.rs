@@ -25,7 +25,7 @@ use redline_storage::Storage;
 use redline_storage_postgres::PgStorage;
 use redline_storage_sqlite::SqliteStorage;
 use redline_tests::Device;
-use std::io::BufRead;
+use redline_tests::process::ServerProcess;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -57,71 +57,27 @@ impl Db {
     }
 }
 
-/// The child: serves `db` with blobs in `blobs` on 127.0.0.1:0, prints its
-/// address, and exits when its stdin closes (never outlives the bench).
+/// The child: serves `db` with blobs in `blobs` (see
+/// [`redline_tests::process`]).
 fn serve_child(db: &str, blobs: &str) {
-    std::thread::spawn(|| {
-        let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut vec![]);
-        std::process::exit(0);
-    });
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-    rt.block_on(async {
+    redline_tests::process::serve_announced(|| async move {
         let storage = Db::open(db).await;
         let blobs = Arc::new(redline_api::blobs::FsBlobStore::open(blobs.into()).expect("blobs"));
         // Production limits, but for the bound on connections per address:
         // every device here comes from 127.0.0.1.
         let limits = redline_api::state::Limits { conns_per_ip: 0, ..Default::default() };
-        let state = redline_api::state::AppState {
-            storage,
-            blobs,
-            limiter: Arc::new(redline_api::state::RateLimiter::new(1000.0, 1000.0)),
-            limits,
-            doc_locks: Default::default(),
-            in_flight: Default::default(),
-            read_models: Default::default(),
-            clock: Default::default(),
-        };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        println!("listening {}", listener.local_addr().expect("addr"));
-        redline_server::app::serve(listener, state, false, std::future::pending()).await.expect("serve");
+        redline_tests::app_state(storage, blobs, limits, (1000.0, 1000.0))
     });
 }
 
-struct ServerProcess {
-    url: String,
-    child: std::process::Child,
+fn start_server(db: &Db, blobs: &std::path::Path) -> ServerProcess {
+    let mut cmd = std::process::Command::new(std::env::current_exe().expect("bench binary"));
+    cmd.args(["--serve", &db.arg(), &blobs.display().to_string()]);
+    ServerProcess::start(cmd)
 }
 
-impl ServerProcess {
-    fn start(db: &Db, blobs: &std::path::Path) -> ServerProcess {
-        let mut child = std::process::Command::new(std::env::current_exe().expect("bench binary"))
-            .args(["--serve", &db.arg(), &blobs.display().to_string()])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("start server process");
-        let mut lines = std::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let addr = loop {
-            match lines.next() {
-                Some(Ok(line)) if line.starts_with("listening ") => break line["listening ".len()..].to_string(),
-                Some(Ok(_)) => continue,
-                _ => panic!("server process exited before listening: {:?}", child.wait()),
-            }
-        };
-        std::thread::spawn(move || lines.for_each(drop));
-        ServerProcess { url: format!("http://{addr}"), child }
-    }
-
-    fn cpu_secs(&self) -> f64 {
-        cpu_secs(self.child.id())
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+fn server_cpu(servers: &[ServerProcess]) -> f64 {
+    servers.iter().map(|s| cpu_secs(s.pid())).sum()
 }
 
 /// User + system CPU seconds of process `pid`, from /proc (all threads).
@@ -144,7 +100,7 @@ fn load_average() -> String {
 async fn shared_scope(db: Db, seed_storage: Arc<dyn Storage>, processes: usize, devices: usize) {
     redline_tests::seed(seed_storage.as_ref()).await;
     let blobs = tempfile::tempdir().unwrap();
-    let servers: Vec<ServerProcess> = (0..processes).map(|_| ServerProcess::start(&db, blobs.path())).collect();
+    let servers: Vec<ServerProcess> = (0..processes).map(|_| start_server(&db, blobs.path())).collect();
     let mut fleet = vec![];
     for n in 0..devices {
         let d = Device::register(seed_storage.as_ref(), &servers[n % processes].url, "insp-1").await;
@@ -174,7 +130,7 @@ async fn shared_scope(db: Db, seed_storage: Arc<dyn Storage>, processes: usize, 
         changes += d.store.pending_uploads(100).unwrap().len();
     }
 
-    let (server_cpu0, client_cpu0) = (servers.iter().map(ServerProcess::cpu_secs).sum::<f64>(), cpu_secs(std::process::id()));
+    let (server_cpu0, client_cpu0) = (server_cpu(&servers), cpu_secs(std::process::id()));
     let start = Instant::now();
     let mut tasks = vec![];
     for d in &fleet {
@@ -196,7 +152,7 @@ async fn shared_scope(db: Db, seed_storage: Arc<dyn Storage>, processes: usize, 
         }
     }
     let wall = start.elapsed().as_secs_f64();
-    let server_cpu = servers.iter().map(ServerProcess::cpu_secs).sum::<f64>() - server_cpu0;
+    let servers_cpu = server_cpu(&servers) - server_cpu0;
     let client_cpu = cpu_secs(std::process::id()) - client_cpu0;
     for d in &fleet {
         d.sync().await;
@@ -221,9 +177,9 @@ async fn shared_scope(db: Db, seed_storage: Arc<dyn Storage>, processes: usize, 
         wall,
         pct(0.5),
         pct(0.99),
-        server_cpu,
-        server_cpu * 1e3 / devices as f64,
-        server_cpu * 1e3 / changes as f64,
+        servers_cpu,
+        servers_cpu * 1e3 / devices as f64,
+        servers_cpu * 1e3 / changes as f64,
         client_cpu,
         client_cpu * 1e3 / received.max(1) as f64,
         LOAD.get().map(String::as_str).unwrap_or("")
@@ -263,7 +219,7 @@ async fn upload_bytes() {
     let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&path).unwrap());
     redline_tests::seed(storage.as_ref()).await;
     let blobs = tempfile::tempdir().unwrap();
-    let server = ServerProcess::start(&Db::Sqlite(path), blobs.path());
+    let server = start_server(&Db::Sqlite(path), blobs.path());
     let d = Device::register(storage.as_ref(), &server.url, "insp-1").await;
     d.sync().await;
     for n in 0..1000 {
@@ -274,7 +230,7 @@ async fn upload_bytes() {
     }
     let plain: usize =
         d.store.pending_uploads(100_000).unwrap().iter().map(|p| wire::encode(&d.request_with(vec![p.upload.clone()])).len()).sum();
-    let cpu0 = server.cpu_secs();
+    let cpu0 = cpu_secs(server.pid());
     let report = d.sync().await;
     assert_eq!(report.accepted.len(), 1000);
     println!(
@@ -283,7 +239,7 @@ async fn upload_bytes() {
         report.progress.round_trips,
         plain as f64 / 1e6,
         plain as f64 / report.progress.bytes_up as f64,
-        server.cpu_secs() - cpu0
+        cpu_secs(server.pid()) - cpu0
     );
 }
 

@@ -14,6 +14,7 @@
 //! compare heads rather than trust what a client reports.
 
 pub mod blob_stores;
+pub mod process;
 pub mod web;
 
 use automerge::{AutoCommit, ChangeHash};
@@ -102,6 +103,22 @@ pub fn users() -> Vec<UserRecord> {
         u("asst-b", Role::CommunityAssistant, &["zj/hz/xh/b"]),
         u("admin", Role::Admin, &[""]),
     ]
+}
+
+/// A server's shared state over `storage` and `blobs` with `limits` and a
+/// rate limiter of (requests per second, burst); read models on, no
+/// requests in flight, the system's date.
+pub fn app_state(storage: Arc<dyn Storage>, blobs: Arc<dyn redline_api::blobs::BlobStore>, limits: Limits, rate: (f64, f64)) -> AppState {
+    AppState {
+        storage,
+        blobs,
+        limiter: Arc::new(RateLimiter::new(rate.0, rate.1)),
+        limits,
+        doc_locks: Default::default(),
+        in_flight: Default::default(),
+        read_models: Default::default(),
+        clock: Default::default(),
+    }
 }
 
 /// What a test server is started with besides its storage.
@@ -193,16 +210,8 @@ impl TestServer {
         dir: Arc<tempfile::TempDir>,
         options: Options,
     ) -> TestServer {
-        let state = AppState {
-            storage,
-            blobs,
-            limiter: Arc::new(RateLimiter::new(options.rate.0, options.rate.1)),
-            limits: options.limits,
-            doc_locks: Default::default(),
-            in_flight: Default::default(),
-            read_models: Arc::new(redline_api::state::ReadModels::new(options.read_models)),
-            clock: Default::default(),
-        };
+        let mut state = app_state(storage, blobs, options.limits, options.rate);
+        state.read_models = Arc::new(redline_api::state::ReadModels::new(options.read_models));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let url = format!("http://{}", listener.local_addr().expect("addr"));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -545,16 +554,7 @@ pub fn serve_child_from_env(limits: Limits) {
     rt.block_on(async move {
         let storage = Arc::new(SqliteStorage::open(std::path::Path::new(&db)).expect("sqlite"));
         let blobs = Arc::new(redline_api::blobs::FsBlobStore::open(PathBuf::from(blobs)).expect("blobs"));
-        let state = AppState {
-            storage,
-            blobs,
-            limiter: Arc::new(RateLimiter::new(1000.0, 1000.0)),
-            limits,
-            doc_locks: Default::default(),
-            in_flight: Default::default(),
-            read_models: Default::default(),
-            clock: Default::default(),
-        };
+        let state = app_state(storage, blobs, limits, (1000.0, 1000.0));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let tmp = PathBuf::from(&addr_file).with_extension("tmp");
         std::fs::write(&tmp, listener.local_addr().expect("addr").to_string()).expect("write address");

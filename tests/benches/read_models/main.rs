@@ -110,29 +110,13 @@ async fn district(b: Backend, fresh: bool) -> Arc<dyn Storage> {
 /// The child: serves the kept district of the backend named in `SERVE`
 /// until its stdin closes.
 fn serve_child(spec: &str) {
-    std::thread::spawn(|| {
-        let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut vec![]);
-        std::process::exit(0);
-    });
     let b = if spec == "postgres" { Backend::Postgres } else { Backend::Sqlite };
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-    rt.block_on(async move {
+    redline_tests::process::serve_announced(|| async move {
         let storage = open(b).await;
-        let blobs_dir = tempfile::tempdir().expect("blobs");
-        let blobs = Arc::new(redline_api::blobs::FsBlobStore::open(blobs_dir.path().join("blobs")).expect("blobs"));
-        let state = redline_api::state::AppState {
-            storage,
-            blobs,
-            limiter: Arc::new(redline_api::state::RateLimiter::new(100_000.0, 100_000.0)),
-            limits: Default::default(),
-            doc_locks: Default::default(),
-            in_flight: Default::default(),
-            read_models: Default::default(),
-            clock: Default::default(),
-        };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        println!("listening {}", listener.local_addr().expect("addr"));
-        redline_server::app::serve(listener, state, false, std::future::pending()).await.expect("serve");
+        // Kept for the process's life: it ends by exiting, not by unwinding.
+        let blobs_dir = tempfile::tempdir().expect("blobs").keep();
+        let blobs = Arc::new(redline_api::blobs::FsBlobStore::open(blobs_dir.join("blobs")).expect("blobs"));
+        redline_tests::app_state(storage, blobs, Default::default(), (100_000.0, 100_000.0))
     });
 }
 

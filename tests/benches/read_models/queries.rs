@@ -6,42 +6,17 @@
 use crate::measure::{Asker, Timing, ms, peak_rss_mb, reset_peak};
 use crate::{Backend, SERVE};
 use redline_storage::Storage;
-use std::io::BufRead;
+use redline_tests::process::ServerProcess;
 use std::sync::Arc;
 
 const ASKS: usize = 60;
 const PAGE_ASKS: usize = 30;
 const COMMUNITY: &str = "zj/jx/nh/c03";
 
-struct Child {
-    child: std::process::Child,
-    url: String,
-}
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn spawn(b: Backend) -> Child {
-    let mut child = std::process::Command::new(std::env::current_exe().expect("bench binary"))
-        .env(SERVE, if b == Backend::Postgres { "postgres" } else { "sqlite" })
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("start server process");
-    let mut lines = std::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let addr = loop {
-        match lines.next() {
-            Some(Ok(l)) if l.starts_with("listening ") => break l["listening ".len()..].to_string(),
-            Some(Ok(_)) => continue,
-            _ => panic!("server process exited before listening"),
-        }
-    };
-    std::thread::spawn(move || lines.for_each(drop));
-    Child { child, url: format!("http://{addr}") }
+fn spawn(b: Backend) -> ServerProcess {
+    let mut cmd = std::process::Command::new(std::env::current_exe().expect("bench binary"));
+    cmd.env(SERVE, if b == Backend::Postgres { "postgres" } else { "sqlite" });
+    ServerProcess::start(cmd)
 }
 
 fn row(what: &str, t: &Timing) {
@@ -67,7 +42,7 @@ pub async fn run(b: Backend, storage: Arc<dyn Storage>) {
     let token = redline_admin::register_device(storage.as_ref(), "sup-nh").await.expect("token").token;
     let session = redline_admin::sessions::open(storage.as_ref(), "sup-nh", "bench").await.expect("session");
     let child = spawn(b);
-    let pid = child.child.id();
+    let pid = child.pid();
     let http = reqwest::Client::new();
     let api = Asker { http: http.clone(), url: child.url.clone(), auth: (reqwest::header::AUTHORIZATION, format!("Bearer {token}")) };
     let web =
