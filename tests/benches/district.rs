@@ -16,6 +16,7 @@
 //! - `upload`: one device uploading 1,000 inspections: bytes on the wire
 //!   with gzip (what the client sends) and the same requests plain.
 //!
+//! `shared-sqlite` and `shared-postgres` run one backend of `shared`.
 //! `REDLINE_BENCH_DEVICES` sets N (default 200).
 
 use redline_device::inspection::{AnswerValue, InspectionKind};
@@ -264,8 +265,10 @@ async fn run(args: Vec<String>) {
     if wants("upload") {
         upload_bytes().await;
     }
-    if wants("shared") {
+    if wants("shared") || wants("shared-sqlite") {
         shared_on_sqlite(devices).await;
+    }
+    if wants("shared") || wants("shared-postgres") {
         for processes in [1, 2, 4] {
             shared_on_postgres(processes, devices).await;
         }
