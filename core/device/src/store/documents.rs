@@ -31,12 +31,13 @@ pub fn load(conn: &Connection, id: &str) -> Result<Option<(DocKind, AutoCommit)>
         }
         bytes.extend_from_slice(&change);
     }
+    // What is stored is known by its heads from here on (see [`append`]),
+    // not by automerge's save cursor: marking the cursor would re-encode
+    // every change just loaded.
     let mut doc = AutoCommit::load(&bytes).map_err(|e| corrupt(id, e.to_string()))?;
     if !doc.get_missing_deps(&[]).is_empty() {
         return Err(corrupt(id, "appended changes are missing".into()));
     }
-    // Everything loaded is already stored: start the incremental cursor here.
-    let _ = doc.save_incremental();
     Ok(Some((kind, doc)))
 }
 
@@ -72,11 +73,25 @@ fn corrupt(id: &str, detail: String) -> Error {
 
 /// Inserts a new document as its first snapshot.
 pub fn insert(tx: &Transaction<'_>, id: &str, kind: DocKind, doc: &mut AutoCommit, now: i64, origin: Origin) -> Result<()> {
-    let snapshot = doc.save();
+    insert_snapshot(tx, id, kind, &doc.save(), &doc.get_heads(), now, origin)
+}
+
+/// Inserts a new document from `snapshot`, bytes that load strictly into
+/// a document whose heads are `heads` (a document as the server sent it
+/// is kept as it came, not encoded again).
+pub fn insert_snapshot(
+    tx: &Transaction<'_>,
+    id: &str,
+    kind: DocKind,
+    snapshot: &[u8],
+    heads: &[automerge::ChangeHash],
+    now: i64,
+    origin: Origin,
+) -> Result<()> {
     // A document from the server starts in sync; a local one needs upload.
     let (local_version, synced_heads) = match origin {
         Origin::Local => (1, String::new()),
-        Origin::Server => (0, heads_text(&doc.get_heads())),
+        Origin::Server => (0, heads_text(heads)),
     };
     let inserted = tx.execute(
         "INSERT INTO documents (id, kind, snapshot, change_count, updated_at, local_version, synced_heads)
@@ -98,16 +113,19 @@ pub enum Origin {
     Server,
 }
 
-/// Appends the document's changes since its last save; compacts when the
-/// change log has grown long. Returns whether anything was written.
-pub fn append(tx: &Transaction<'_>, id: &str, doc: &mut AutoCommit, now: i64, origin: Origin) -> Result<bool> {
-    let bytes = doc.save_incremental();
-    append_saved(tx, id, doc, &bytes, now, origin)
-}
-
-/// Appends `bytes`, the changes of `doc` not yet stored, already saved out
-/// of it; compacts as [`append`] does.
-pub fn append_saved(tx: &Transaction<'_>, id: &str, doc: &mut AutoCommit, bytes: &[u8], now: i64, origin: Origin) -> Result<bool> {
+/// Appends the document's changes since `stored`, the heads of what the
+/// database holds of it (the document as loaded, before the edit or the
+/// merge); compacts when the change log has grown long. Returns whether
+/// anything was written.
+pub fn append(
+    tx: &Transaction<'_>,
+    id: &str,
+    doc: &mut AutoCommit,
+    stored: &[automerge::ChangeHash],
+    now: i64,
+    origin: Origin,
+) -> Result<bool> {
+    let bytes = doc.save_after(stored);
     if bytes.is_empty() {
         return Ok(false);
     }
@@ -142,4 +160,51 @@ pub fn heads_text(heads: &[automerge::ChangeHash]) -> String {
 
 pub fn heads_parse(text: &str) -> Vec<automerge::ChangeHash> {
     text.split_whitespace().filter_map(|h| h.parse().ok()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Store;
+    use super::super::test_support::*;
+    use super::*;
+    use crate::inspection::{AnswerValue, InspectionKind};
+
+    /// The stored snapshot of `id` and its appended changes, oldest first.
+    fn stored(store: &Store, id: &str) -> (Vec<u8>, Vec<Vec<u8>>) {
+        let w = store.writer();
+        let snapshot = w.conn.query_row("SELECT snapshot FROM documents WHERE id = ?1", [id], |r| r.get(0)).unwrap();
+        let mut stmt = w.conn.prepare("SELECT bytes FROM document_changes WHERE doc_id = ?1 ORDER BY seq").unwrap();
+        let changes = stmt.query_map([id], |r| r.get(0)).unwrap().collect::<rusqlite::Result<_>>().unwrap();
+        (snapshot, changes)
+    }
+
+    #[test]
+    fn an_edit_of_a_document_loaded_from_the_file_appends_only_that_edit() {
+        let dir = tempfile::tempdir().unwrap();
+        let (id, me) = {
+            let store = store_in(dir.path());
+            let i = store.start_inspection("site-1", InspectionKind::RoutinePatrol, TEMPLATE).unwrap();
+            for item in ["H01", "H02", "H03"] {
+                store.answer(&i.id, item, AnswerValue::Pass, None).unwrap();
+            }
+            (i.id, store.identity().clone())
+        };
+        // Opened again: nothing is cached, the edit loads the document.
+        let store = Store::open(dir.path().join("phone.db"), me).unwrap();
+        let (snapshot, before) = stored(&store, &id);
+        let mut held = snapshot.clone();
+        before.iter().for_each(|c| held.extend_from_slice(c));
+        let held = AutoCommit::load(&held).unwrap().get_heads();
+        store.answer(&id, "H04", AnswerValue::Pass, None).unwrap();
+
+        let (again, after) = stored(&store, &id);
+        assert_eq!((again, &after[..before.len()]), (snapshot, &before[..]), "what was stored stays as it was");
+        assert_eq!(after.len(), before.len() + 1, "one row for the edit");
+        let mut doc = load_kind(&store.writer().conn, &id, DocKind::Inspection).unwrap();
+        assert_eq!(doc.get_changes(&held).len(), 1, "the new row holds the one new change, not the document again");
+        let mut rebuilt = AutoCommit::new();
+        rebuilt.load_incremental(after.last().unwrap()).unwrap();
+        assert_eq!(rebuilt.get_missing_deps(&[]), held, "it follows exactly what was stored");
+        assert_eq!(crate::doc::InspectionDoc::read_from(&id, &doc).unwrap().answers.len(), 4);
+    }
 }

@@ -12,7 +12,7 @@ use crate::inspection::*;
 use crate::site::GeoPoint;
 use crate::template::Template;
 use crate::time::{Millis, now_millis};
-use automerge::AutoCommit;
+use automerge::{AutoCommit, ChangeHash};
 
 /// What the app knows about a photo besides its bytes.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -51,18 +51,20 @@ impl Store {
         }
     }
 
-    /// Appends the inspection's new change and refreshes its index rows.
-    fn persist_inspection(&self, w: &mut Writer, d: &mut InspectionDoc, now: Millis, new: bool) -> Result<Inspection> {
+    /// Appends the inspection's new change (all of it when it is new,
+    /// `stored` is `None`; what follows the heads `stored` otherwise) and
+    /// refreshes its index rows.
+    fn persist_inspection(&self, w: &mut Writer, d: &mut InspectionDoc, now: Millis, stored: Option<&[ChangeHash]>) -> Result<Inspection> {
         let inspection = d.read()?;
         let template = self.template(&inspection.header.template_id, Some(inspection.header.template_version)).ok();
         let summary = template.map(|t| inspection.summary(&t));
         let tx = w.conn.transaction()?;
-        if new {
-            let id = d.id().to_string();
-            documents::insert(&tx, &id, DocKind::Inspection, d.automerge(), now, Origin::Local)?;
-        } else {
-            let id = d.id().to_string();
-            documents::append(&tx, &id, d.automerge(), now, Origin::Local)?;
+        let id = d.id().to_string();
+        match stored {
+            None => documents::insert(&tx, &id, DocKind::Inspection, d.automerge(), now, Origin::Local)?,
+            Some(heads) => {
+                documents::append(&tx, &id, d.automerge(), heads, now, Origin::Local)?;
+            }
         }
         index::put_inspection(&tx, &inspection, summary.as_ref(), now)?;
         tx.commit()?;
@@ -73,12 +75,13 @@ impl Store {
 impl Store {
     /// Runs `edit` on inspection `id` and commits it durably.
     fn edit_inspection<T>(&self, id: &str, edit: impl FnOnce(&mut InspectionDoc, &Template) -> redline_domain::Result<T>) -> Result<T> {
-        let out = self.write_doc(id, DocKind::Inspection, |w, doc| {
+        let out = self.write_doc(id, DocKind::Inspection, |w, mut doc| {
+            let stored = doc.get_heads();
             let mut d = InspectionDoc::from_automerge(id, doc);
             d.automerge().set_actor(self.identity.actor());
             let template = self.template_of(&d)?;
             let out = edit(&mut d, &template)?;
-            self.persist_inspection(w, &mut d, now_millis(), false)?;
+            self.persist_inspection(w, &mut d, now_millis(), Some(&stored))?;
             Ok((d.into_automerge(), out))
         })?;
         self.observers.notify(&StoreChange { inspections: vec![id.to_string()], hazards: vec![] });
@@ -130,7 +133,7 @@ impl Store {
         let mut d = InspectionDoc::create(id, header, &self.identity)?;
         let inspection = {
             let mut w = self.writer();
-            let inspection = self.persist_inspection(&mut w, &mut d, now_millis(), true)?;
+            let inspection = self.persist_inspection(&mut w, &mut d, now_millis(), None)?;
             // Nothing could have cached it before it existed; readers that
             // looked meanwhile found nothing to keep.
             self.cache().finish_write(id, Some(d.into_automerge()));
@@ -261,7 +264,8 @@ impl Store {
     /// in one transaction. Returns the hazard ids.
     pub fn submit(&self, id: &str) -> Result<Vec<String>> {
         let now = now_millis();
-        let hazard_ids = self.write_doc(id, DocKind::Inspection, |w, doc| {
+        let hazard_ids = self.write_doc(id, DocKind::Inspection, |w, mut doc| {
+            let stored = doc.get_heads();
             let mut d = InspectionDoc::from_automerge(id, doc);
             d.automerge().set_actor(self.identity.actor());
             let template = self.template_of(&d)?;
@@ -276,7 +280,7 @@ impl Store {
                 hazards.push(HazardDoc::create(&f.id, &header, &photos, &self.identity, now)?);
             }
             let tx = w.conn.transaction()?;
-            documents::append(&tx, id, d.automerge(), now, Origin::Local)?;
+            documents::append(&tx, id, d.automerge(), &stored, now, Origin::Local)?;
             index::put_inspection(&tx, &inspection, Some(&summary), now)?;
             let mut ids = vec![];
             for h in &mut hazards {
@@ -308,14 +312,15 @@ impl Store {
     /// Makes a lifecycle transition citing photos already stored (e.g. by
     /// `capture_evidence`).
     pub fn transition_with_photos(&self, id: &str, action: Action, note: &str, photos: &[PhotoRef]) -> Result<Hazard> {
-        let hazard = self.write_doc(id, DocKind::Hazard, |w, doc| {
+        let hazard = self.write_doc(id, DocKind::Hazard, |w, mut doc| {
+            let stored = doc.get_heads();
             let mut d = HazardDoc::from_automerge(id, doc);
             d.automerge().set_actor(self.identity.actor());
             let now = now_millis();
             d.transition(&self.identity, action, note, photos, now)?;
             let hazard = d.read()?;
             let tx = w.conn.transaction()?;
-            documents::append(&tx, id, d.automerge(), now, Origin::Local)?;
+            documents::append(&tx, id, d.automerge(), &stored, now, Origin::Local)?;
             index::put_hazard(&tx, &hazard, now)?;
             tx.commit()?;
             Ok((d.into_automerge(), hazard))

@@ -49,18 +49,14 @@ pub fn execute(tx: &Transaction<'_>, plan: &mut SyncPlan<'_>, templates: Templat
 fn write_doc(tx: &Transaction<'_>, p: &mut PlannedDoc, now: i64) -> Result<()> {
     let id = p.id.as_str();
     match (&p.write, p.doc.as_mut()) {
-        (DocWrite::Append { stored, cursor_lost }, Some(doc)) => {
-            let bytes = if *cursor_lost {
-                let bytes = doc.save_after(stored);
-                // Rebuilt documents record nothing as saved: catch up.
-                let _ = doc.save_incremental();
-                bytes
-            } else {
-                doc.save_incremental()
-            };
-            documents::append_saved(tx, id, doc, &bytes, now, Origin::Server)?;
+        (DocWrite::Append { stored }, Some(doc)) => {
+            documents::append(tx, id, doc, stored, now, Origin::Server)?;
         }
-        (DocWrite::Insert, Some(doc)) => documents::insert(tx, id, p.kind, doc, now, Origin::Server)?,
+        (DocWrite::Insert { received: Some(bytes) }, Some(doc)) => {
+            // Loaded strictly and complete in the plan: stored as it came.
+            documents::insert_snapshot(tx, id, p.kind, bytes, &doc.get_heads(), now, Origin::Server)?
+        }
+        (DocWrite::Insert { received: None }, Some(doc)) => documents::insert(tx, id, p.kind, doc, now, Origin::Server)?,
         (DocWrite::Rollback { heads }, Some(doc)) => {
             tx.execute("DELETE FROM document_changes WHERE doc_id = ?1", [id])?;
             tx.execute(
@@ -225,6 +221,11 @@ mod tests {
         server.answer(&template(), &identity("insp-1"), "H02", AnswerValue::Pass, None, 3).unwrap();
         let server_heads = server.automerge().get_heads();
         let mut newcomer = remote_inspection("文三路烟花店");
+        // A snapshot and a change after it: not how this phone would save
+        // it, so keeping it as it came shows.
+        let mut newcomer_bytes = newcomer.automerge().save();
+        newcomer.answer(&template(), &identity("insp-1"), "H05", AnswerValue::Pass, None, 4).unwrap();
+        newcomer_bytes.extend(newcomer.automerge().save_incremental());
         let site = crate::site::Site { id: "site-9".into(), ..serde_json::from_str(SITE).unwrap() };
         let response = SyncResponse {
             results: vec![upload_result(
@@ -233,7 +234,7 @@ mod tests {
                 &server_heads,
                 server.automerge().save_after(&phone.automerge().get_heads()),
             )],
-            docs: vec![DocData { doc_id: newcomer.id().into(), kind: "inspection".into(), bytes: newcomer.automerge().save() }],
+            docs: vec![DocData { doc_id: newcomer.id().into(), kind: "inspection".into(), bytes: newcomer_bytes.clone() }],
             cursor: "c7".into(),
             reference: Some(ReferenceData { version: "r2".into(), sites: vec![site], ..Default::default() }),
             ..Default::default()
@@ -248,7 +249,10 @@ mod tests {
             .unwrap();
         assert_eq!(row, (1, 1, heads_text(&server_heads), 1), "acknowledged, in step, one appended change");
         assert_eq!(documents::load_kind(c, &id, DocKind::Inspection).unwrap().get_heads(), server_heads);
-        assert!(docs[0].as_mut().unwrap().save_incremental().is_empty(), "the cached copy knows it is saved");
+        assert_eq!(docs[0].as_mut().unwrap().get_heads(), server_heads, "the cached copy is what is stored");
+        let snapshot: Vec<u8> = c.query_row("SELECT snapshot FROM documents WHERE id = ?1", [newcomer.id()], |r| r.get(0)).unwrap();
+        assert_eq!(snapshot, newcomer_bytes, "a new document is kept as the server sent it");
+        assert_eq!(documents::load_kind(c, newcomer.id(), DocKind::Inspection).unwrap().get_heads(), newcomer.automerge().get_heads());
         let new_row: (i64, String) = c
             .query_row("SELECT local_version, synced_heads FROM documents WHERE id = ?1", [newcomer.id()], |r| Ok((r.get(0)?, r.get(1)?)))
             .unwrap();
@@ -315,7 +319,7 @@ mod tests {
         };
         let mut docs = run(&mut w, &[sent(&id, 1)], &response, local);
         assert_eq!(documents::load_kind(&w.conn, &id, DocKind::Inspection).unwrap().get_heads(), merged);
-        assert!(docs[0].as_mut().unwrap().save_incremental().is_empty());
+        assert_eq!(docs[0].as_mut().unwrap().get_heads(), merged, "the cached copy is what is stored");
     }
 
     const SITE: &str = r#"{"id": "x", "name": "滨江仓库", "address": "滨江区 2 号", "area": "zj/hz/xh/c02", "categories": []}"#;

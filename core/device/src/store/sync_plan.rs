@@ -27,12 +27,12 @@ pub struct LocalDoc {
 /// How a document's stored row changes.
 #[derive(Debug, PartialEq)]
 pub enum DocWrite {
-    /// Stored already: append whatever was merged into it since `stored`
-    /// (nothing when nothing was). `cursor_lost` when the document was
-    /// rebuilt in memory, so its own record of what is saved is gone.
-    Append { stored: Vec<ChangeHash>, cursor_lost: bool },
-    /// New from the server: stored as its first snapshot.
-    Insert,
+    /// Stored already: append whatever was merged into it since `stored`,
+    /// the heads the database holds (nothing when nothing was merged).
+    Append { stored: Vec<ChangeHash> },
+    /// New from the server: stored as its first snapshot, which is
+    /// `received` as it came when nothing else was merged into it.
+    Insert { received: Option<Vec<u8>> },
     /// Refused upload: the document is rolled back to `heads`, what the
     /// server holds, and is in step with it again.
     Rollback { heads: Vec<ChangeHash> },
@@ -96,7 +96,7 @@ pub fn plan<'r>(sent: &[PendingUpload], response: &'r SyncResponse, local: Vec<L
             PlannedDoc {
                 id: l.id,
                 kind: l.kind,
-                write: DocWrite::Append { stored, cursor_lost: false },
+                write: DocWrite::Append { stored },
                 doc: Some(l.doc),
                 acknowledged: None,
                 server_heads: None,
@@ -193,6 +193,10 @@ impl SyncPlan<'_> {
             if p.kind != kind {
                 return Err(Error::BadResponse(format!("server changed the kind of {}", data.doc_id)));
             }
+            if let DocWrite::Insert { received } = &mut p.write {
+                // More than the first bytes: the snapshot is saved afresh.
+                *received = None;
+            }
             let doc = p.doc.as_mut().expect("live");
             let before = doc.get_heads();
             doc.load_incremental(&data.bytes).map_err(bad)?;
@@ -200,9 +204,6 @@ impl SyncPlan<'_> {
                 // Drop what is waiting for the missing changes: back to
                 // exactly what the document held before these bytes.
                 *doc = doc.fork_at(&before)?;
-                if let DocWrite::Append { cursor_lost, .. } = &mut p.write {
-                    *cursor_lost = true;
-                }
                 return Ok(false);
             }
             p.downloaded_heads = Some(doc.get_heads());
@@ -217,7 +218,7 @@ impl SyncPlan<'_> {
             self.docs.push(PlannedDoc {
                 id: data.doc_id.clone(),
                 kind,
-                write: DocWrite::Insert,
+                write: DocWrite::Insert { received: Some(data.bytes.clone()) },
                 doc: Some(doc),
                 acknowledged: None,
                 server_heads: None,
@@ -266,7 +267,7 @@ mod tests {
         };
         let plan = plan(&[sent(&id, 3)], &response, vec![local(&mut phone, vec![])]).unwrap();
         let p = &plan.docs[0];
-        assert_eq!(p.write, DocWrite::Append { stored: phone_heads, cursor_lost: false });
+        assert_eq!(p.write, DocWrite::Append { stored: phone_heads });
         assert_eq!((p.acknowledged, p.server_heads.as_ref()), (Some(3), Some(&server_heads)));
         let merged = InspectionDoc::read_from(&id, p.doc.as_ref().unwrap()).unwrap();
         assert!(merged.answers.contains_key("H01") && merged.answers.contains_key("H02"));
@@ -307,8 +308,24 @@ mod tests {
         let kept = AutoCommit::load(&plan.quarantine[0].changes).unwrap().get_heads();
         assert_eq!(kept, phone.automerge().get_heads(), "all of it");
         assert_eq!((&plan.docs[0].write, plan.docs[0].doc.is_none()), (&DocWrite::Remove, true));
-        assert_eq!(plan.docs[1].write, DocWrite::Insert);
+        assert_eq!(plan.docs[1].write, DocWrite::Insert { received: Some(response.docs[0].bytes.clone()) }, "kept as it came");
         assert_eq!(plan.changed.inspections, vec![id]);
+    }
+
+    #[test]
+    fn a_new_document_that_arrives_in_two_parts_is_saved_afresh() {
+        let mut server = remote_inspection("西湖化工仓库");
+        let id = server.id().to_string();
+        let first = server.automerge().save();
+        let at_first = server.automerge().get_heads();
+        server.answer(&template(), &identity("insp-1"), "H02", AnswerValue::Pass, None, 3).unwrap();
+        let part = |bytes: Vec<u8>| DocData { doc_id: id.clone(), kind: "inspection".into(), bytes };
+        let response = SyncResponse { docs: vec![part(first), part(server.automerge().save_after(&at_first))], ..Default::default() };
+        let mut plan = plan(&[], &response, vec![]).unwrap();
+        assert_eq!(plan.docs.len(), 1);
+        let p = &mut plan.docs[0];
+        assert_eq!(p.write, DocWrite::Insert { received: None }, "the first part alone is not the document");
+        assert_eq!(p.doc.as_mut().unwrap().get_heads(), server.automerge().get_heads());
     }
 
     #[test]
@@ -332,7 +349,7 @@ mod tests {
         assert_eq!(plan.cursor, "", "the next sync starts from snapshots");
         let p = &mut plan.docs[0];
         assert_eq!(p.doc.as_mut().unwrap().get_heads(), stored, "exactly what it held");
-        assert_eq!(p.write, DocWrite::Append { stored, cursor_lost: true });
+        assert_eq!(p.write, DocWrite::Append { stored });
         assert!(p.downloaded_heads.is_none() && plan.changed.is_empty());
     }
 
