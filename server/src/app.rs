@@ -63,6 +63,7 @@ pub async fn state(config: &Config) -> anyhow_like::Result<AppState> {
         limiter: Arc::new(RateLimiter::new(config.rate_per_sec, config.rate_burst)),
         limits: limits(config),
         doc_locks: Default::default(),
+        hot_docs: Default::default(),
         in_flight: Default::default(),
         read_models: Default::default(),
         clock: Default::default(),

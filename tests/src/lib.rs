@@ -115,6 +115,7 @@ pub fn app_state(storage: Arc<dyn Storage>, blobs: Arc<dyn redline_api::blobs::B
         limiter: Arc::new(RateLimiter::new(rate.0, rate.1)),
         limits,
         doc_locks: Default::default(),
+        hot_docs: Default::default(),
         in_flight: Default::default(),
         read_models: Default::default(),
         clock: Default::default(),

@@ -16,6 +16,7 @@ pub mod blobs;
 pub mod error;
 pub mod feed;
 pub mod guard;
+pub mod hot_docs;
 pub mod inflate;
 pub mod me;
 pub mod merge;

@@ -1,8 +1,9 @@
 //! Accepting one document upload: check the bytes, check who made every
-//! new change, merge on a fork of the server's copy, validate the result
-//! against the domain rules and the blobs it cites, and commit it — or
-//! refuse it whole, leaving the server's document untouched and invisible
-//! to every other device.
+//! new change, merge into a copy of the server's document (loaded, or kept
+//! from the last merge of that very version), validate the result against
+//! the domain rules and the blobs it cites, and commit it — or refuse it
+//! whole, leaving the server's document untouched and invisible to every
+//! other device.
 //!
 //! A document outside the caller's scope is handled exactly as one that
 //! does not exist — the same work, the same answer — until the moment it
@@ -157,10 +158,18 @@ impl Upload {
     }
 }
 
+/// A document as the server holds it, loaded and read: what the hot-document
+/// cache keeps between one upload's commit and the next upload.
+pub struct Loaded {
+    doc: AutoCommit,
+    model: Model,
+}
+
 /// The outcome of merging an upload into the stored copy, before commit.
 enum Plan {
-    /// Nothing new (a retry of something already accepted).
-    Unchanged { heads: Vec<String>, missing: Vec<u8> },
+    /// Nothing new (a retry of something already accepted); `kept` is the
+    /// stored copy to keep loaded, when it came from the cache.
+    Unchanged { heads: Vec<String>, missing: Vec<u8>, kept: Option<Box<Loaded>> },
     /// A merged, validated document to commit.
     Commit(Box<Merged>),
 }
@@ -174,6 +183,8 @@ struct Merged {
     /// of scope reads "not found" whatever else is wrong with it.
     verdict: Result<Cites, String>,
     site_id: String,
+    /// The merged document, kept loaded once committed.
+    doc: AutoCommit,
     snapshot: Vec<u8>,
     heads: Vec<String>,
     missing: Vec<u8>,
@@ -181,17 +192,20 @@ struct Merged {
 }
 
 /// The CPU half of a merge, run on the blocking pool: load the stored copy
-/// (`None` when there is none the caller may see), check who made every new
-/// change, apply them on a fork, read the result and check it against the
-/// domain rules.
-fn plan(up: &Upload, stored: Option<&StoredDoc>) -> Result<Plan, Result<Refused, ApiError>> {
+/// (`None` when there is none the caller may see; `hot` when it is still
+/// loaded from the last merge), check who made every new change, apply
+/// them, read the result and check it against the domain rules. The
+/// changes go into this copy in place: a refusal drops it, and the stored
+/// document is untouched until the commit.
+fn plan(up: &Upload, stored: Option<&StoredDoc>, hot: Option<Loaded>) -> Result<Plan, Result<Refused, ApiError>> {
     let internal = |e: String| Err(ApiError::Internal(e));
-    let mut base = match stored {
-        Some(s) => AutoCommit::load(&s.snapshot).map_err(|e| internal(format!("stored document: {e}")))?,
-        None => AutoCommit::new(),
+    let (mut doc, before) = match (stored, hot) {
+        (Some(_), Some(hot)) => (hot.doc, Some(hot.model)),
+        (Some(s), None) => (AutoCommit::load(&s.snapshot).map_err(|e| internal(format!("stored document: {e}")))?, None),
+        (None, _) => (AutoCommit::new(), None),
     };
-    let base_heads = base.get_heads();
-    let new: Vec<_> = up.changes.iter().filter(|c| base.get_change_by_hash(&c.hash()).is_none()).cloned().collect();
+    let base_heads = doc.get_heads();
+    let new: Vec<_> = up.changes.iter().filter(|c| doc.get_change_by_hash(&c.hash()).is_none()).cloned().collect();
     let skeleton = up.kind.skeleton_hash();
     if let Some(c) = new.iter().find(|c| *c.actor_id() != up.actor && c.hash() != skeleton) {
         return refuse(format!("change {} was not made by this device's actor", c.hash()));
@@ -210,22 +224,25 @@ fn plan(up: &Upload, stored: Option<&StoredDoc>) -> Result<Plan, Result<Refused,
         return refuse("not found");
     }
     if new.is_empty() {
-        return Ok(Plan::Unchanged { heads: heads_to_hex(&base_heads), missing: missing_for(&mut base) });
+        let missing = missing_for(&mut doc);
+        let kept = before.map(|model| Box::new(Loaded { doc, model }));
+        return Ok(Plan::Unchanged { heads: heads_to_hex(&base_heads), missing, kept });
     }
-    let mut fork = base.fork();
-    fork.apply_changes(new.iter().cloned()).map_err(|e| Ok(Refused(format!("changes do not apply: {e}"))))?;
-    if !fork.get_missing_deps(&[]).is_empty() {
+    // The stored copy as the domain reads it, before the changes go in.
+    let before = match (stored, before) {
+        (Some(_), Some(model)) => Some(model),
+        (Some(_), None) => Some(Model::read(&up.doc_id, up.kind, &doc).map_err(|Refused(r)| Err(ApiError::Internal(r)))?),
+        (None, _) => None,
+    };
+    doc.apply_changes(new.iter().cloned()).map_err(|e| Ok(Refused(format!("changes do not apply: {e}"))))?;
+    if !doc.get_missing_deps(&[]).is_empty() {
         return match stored {
             // Edits of a document the caller may not see.
             None => refuse("not found"),
             Some(_) => refuse("the changes depend on history the server does not have; send everything after the last acknowledged heads"),
         };
     }
-    let after = Model::read(&up.doc_id, up.kind, &fork).map_err(Ok)?;
-    let before = match stored {
-        Some(_) => Some(Model::read(&up.doc_id, up.kind, &base).map_err(|Refused(r)| Err(ApiError::Internal(r)))?),
-        None => None,
-    };
+    let after = Model::read(&up.doc_id, up.kind, &doc).map_err(Ok)?;
     if stored.is_some_and(|s| s.site_id != after.site_id()) {
         return refuse("the document's site cannot change");
     }
@@ -234,10 +251,11 @@ fn plan(up: &Upload, stored: Option<&StoredDoc>) -> Result<Plan, Result<Refused,
         site_id: after.site_id().to_string(),
         model: after,
         verdict,
-        snapshot: fork.save(),
-        heads: heads_to_hex(&fork.get_heads()),
-        missing: missing_for(&mut fork),
+        snapshot: doc.save(),
+        heads: heads_to_hex(&doc.get_heads()),
+        missing: missing_for(&mut doc),
         new_changes: new.iter().map(|c| (c.hash().to_string(), c.raw_bytes().to_vec())).collect(),
+        doc,
     })))
 }
 
@@ -305,12 +323,18 @@ async fn merge(state: &AppState, who: &Principal, up: &DocUpload) -> MergeResult
         {
             return refuse(format!("document {} is not a {}", up.doc_id, up.kind));
         }
+        let hot = stored.as_ref().and_then(|s| state.hot_docs.take(&up.doc_id, s.version));
         let u = upload.clone();
-        let (planned, stored) = tokio::task::spawn_blocking(move || (plan(&u, stored.as_ref()), stored))
+        let (planned, stored) = tokio::task::spawn_blocking(move || (plan(&u, stored.as_ref(), hot), stored))
             .await
             .map_err(|e| Err(ApiError::Internal(format!("merge task failed: {e}"))))?;
         let merged = match planned? {
-            Plan::Unchanged { heads, missing } => return Ok((heads, missing)),
+            Plan::Unchanged { heads, missing, kept } => {
+                if let (Some(kept), Some(s)) = (kept, &stored) {
+                    state.hot_docs.put(&up.doc_id, s.version, *kept);
+                }
+                return Ok((heads, missing));
+            }
             Plan::Commit(m) => m,
         };
         let area = match &stored {
@@ -321,7 +345,7 @@ async fn merge(state: &AppState, who: &Principal, up: &DocUpload) -> MergeResult
                 _ => return refuse("not found"),
             },
         };
-        let Merged { model, verdict, site_id, snapshot, heads, missing, new_changes } = *merged;
+        let Merged { model, verdict, site_id, doc, snapshot, heads, missing, new_changes } = *merged;
         let cites = verdict.map_err(|r| Ok(Refused(r)))?;
         let not_citable = state
             .storage
@@ -345,7 +369,10 @@ async fn merge(state: &AppState, who: &Principal, up: &DocUpload) -> MergeResult
             read_rows,
         };
         match state.storage.commit(&write).await.map_err(|e| Err(e.into()))? {
-            CommitOutcome::Committed => return Ok((heads, missing)),
+            CommitOutcome::Committed => {
+                state.hot_docs.put(&up.doc_id, write.version_after(), Loaded { doc, model });
+                return Ok((heads, missing));
+            }
             CommitOutcome::Stale => continue,
         }
     }

@@ -61,7 +61,7 @@ fn refusal(p: Result<Plan, Result<Refused, ApiError>>) -> String {
 fn a_new_valid_inspection_is_planned_for_commit() {
     let who = principal("insp-1", Role::Inspector, "dev-1");
     let mut doc = new_inspection(&who, InspectionKind::RoutinePatrol).into_automerge();
-    let Ok(Plan::Commit(m)) = plan(&upload_of(&who, &mut doc), None) else { panic!("expected a commit") };
+    let Ok(Plan::Commit(m)) = plan(&upload_of(&who, &mut doc), None, None) else { panic!("expected a commit") };
     assert_eq!(m.site_id, "site-1");
     assert_eq!(m.verdict, Ok(Cites { all: vec![], new: vec![] }));
     assert_eq!(m.heads, heads_to_hex(&doc.get_heads()));
@@ -74,7 +74,9 @@ fn a_retry_of_what_the_server_holds_changes_nothing() {
     let who = principal("insp-1", Role::Inspector, "dev-1");
     let mut doc = new_inspection(&who, InspectionKind::RoutinePatrol).into_automerge();
     let held = stored(&mut doc);
-    let Ok(Plan::Unchanged { heads, missing }) = plan(&upload_of(&who, &mut doc), Some(&held)) else { panic!("expected no change") };
+    let Ok(Plan::Unchanged { heads, missing, .. }) = plan(&upload_of(&who, &mut doc), Some(&held), None) else {
+        panic!("expected no change")
+    };
     assert_eq!(heads, heads_to_hex(&doc.get_heads()));
     assert!(missing.is_empty(), "the device lacks nothing");
 }
@@ -84,7 +86,7 @@ fn changes_made_by_another_device_are_refused_before_anything_is_read() {
     let author = principal("insp-1", Role::Inspector, "dev-1");
     let sender = principal("insp-1", Role::Inspector, "dev-2");
     let mut doc = new_inspection(&author, InspectionKind::RoutinePatrol).into_automerge();
-    let reason = refusal(plan(&upload_of(&sender, &mut doc), None));
+    let reason = refusal(plan(&upload_of(&sender, &mut doc), None, None));
     assert!(reason.contains("was not made by this device's actor"), "{reason}");
 }
 
@@ -94,7 +96,7 @@ fn rule_and_photo_refusals_wait_for_the_scope_check() {
     // allowed, uploaded as the assistant's own actor.
     let assistant = principal("asst-a", Role::CommunityAssistant, "dev-3");
     let mut doc = new_inspection(&principal("asst-a", Role::Inspector, "dev-3"), InspectionKind::Enforcement);
-    let Ok(Plan::Commit(m)) = plan(&upload_of(&assistant, doc.automerge()), None) else { panic!("deferred, not refused") };
+    let Ok(Plan::Commit(m)) = plan(&upload_of(&assistant, doc.automerge()), None, None) else { panic!("deferred, not refused") };
     assert!(m.verdict.is_err(), "the rules refuse it: {:?}", m.verdict);
 
     // A photo reference that is not a content hash.
@@ -112,6 +114,6 @@ fn rule_and_photo_refusals_wait_for_the_scope_check() {
         by: identity(&who).person(),
     };
     d.attach_photo(&identity(&who), &photo, 1_770_000_000_001).unwrap();
-    let Ok(Plan::Commit(m)) = plan(&upload_of(&who, d.automerge()), None) else { panic!("deferred, not refused") };
+    let Ok(Plan::Commit(m)) = plan(&upload_of(&who, d.automerge()), None, None) else { panic!("deferred, not refused") };
     assert!(m.verdict.as_ref().is_err_and(|r| r.contains("is not a SHA-256 blob hash")), "{:?}", m.verdict);
 }

@@ -3,6 +3,7 @@
 
 use crate::error::ApiError;
 use crate::guard::InFlight;
+use crate::hot_docs::HotDocs;
 use redline_blobs::BlobStore;
 use redline_read_models::TemplateBook;
 use redline_storage::Storage;
@@ -17,6 +18,8 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
     pub limits: Limits,
     pub doc_locks: Arc<DocLocks>,
+    /// Documents kept loaded from their last merge (`hot_docs`).
+    pub hot_docs: Arc<HotDocs<crate::merge::Loaded>>,
     /// Requests each device has in flight (`guard::device`).
     pub in_flight: Arc<InFlight>,
     /// Whether commits write read-model rows, and the checklists scoring them.

@@ -150,6 +150,16 @@ pub struct DocWrite {
     pub read_rows: Vec<sql::Sql>,
 }
 
+impl DocWrite {
+    /// The document's version once this write commits: 1 for a new
+    /// document, one past the version it was merged on otherwise. Every
+    /// backend numbers commits this way, and versions never repeat (a
+    /// document is never deleted), so a version names one content.
+    pub fn version_after(&self) -> i64 {
+        self.expected_version.map_or(1, |v| v + 1)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum CommitOutcome {
     Committed,
