@@ -16,7 +16,13 @@
 //! - `upload`: one device uploading 1,000 inspections: bytes on the wire
 //!   with gzip (what the client sends) and the same requests plain.
 //!
-//! `shared-sqlite` and `shared-postgres` run one backend of `shared`.
+//! - `served`: the same storm with each phone's apply left until every
+//!   exchange is done (`district/deferred.rs`): syncs/s and latency as the
+//!   server delivers them to phones that apply on CPUs of their own; the
+//!   applies follow, measured apart, and convergence is checked as before.
+//!
+//! `shared-sqlite`, `shared-postgres`, `served-sqlite` and
+//! `served-postgres` run one backend.
 //! `REDLINE_BENCH_DEVICES` sets N (default 200).
 
 use redline_device::inspection::{AnswerValue, InspectionKind};
@@ -29,6 +35,9 @@ use redline_tests::Device;
 use redline_tests::process::ServerProcess;
 use std::sync::Arc;
 use std::time::Instant;
+
+#[path = "district/deferred.rs"]
+mod deferred;
 
 const PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 const SHARED_DOCS: usize = 5;
@@ -96,9 +105,94 @@ fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg").map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" ")).unwrap_or_default()
 }
 
+/// When the phones apply what they receive.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Apply {
+    /// Inside their sync, as the real client does: the simulated phones'
+    /// applies share the machine with the server.
+    Inline,
+    /// After every phone's exchange is done (`deferred`): the storm's
+    /// throughput and latency are the server's, as phones with CPUs of
+    /// their own would see them.
+    Deferred,
+}
+
+/// What one storm measured: each phone's latency, the errors, the
+/// documents the phones received, the storm's wall time and the phones'
+/// CPU for applying.
+struct Storm {
+    lat: Vec<f64>,
+    errors: Vec<String>,
+    received: usize,
+    wall: f64,
+    client_cpu: f64,
+}
+
+/// Every phone syncs at once with the real client.
+async fn storm_inline(fleet: &[Arc<Device>]) -> Storm {
+    let cpu0 = cpu_secs(std::process::id());
+    let start = Instant::now();
+    let mut tasks = vec![];
+    for d in fleet {
+        let d = d.clone();
+        tasks.push(tokio::spawn(async move {
+            let t0 = Instant::now();
+            let r = d.client.sync(&d.store, &tokio_util::sync::CancellationToken::new(), None).await;
+            (t0.elapsed().as_secs_f64(), r.map(|rep| (rep.rejected.len(), rep.changed.len())))
+        }));
+    }
+    let (mut lat, mut errors, mut received) = (vec![], vec![], 0usize);
+    for t in tasks {
+        let (secs, r) = t.await.unwrap();
+        lat.push(secs);
+        match r {
+            Ok((0, got)) => received += got,
+            Ok((n, _)) => errors.push(format!("{n} rejected")),
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    Storm { lat, errors, received, wall: start.elapsed().as_secs_f64(), client_cpu: cpu_secs(std::process::id()) - cpu0 }
+}
+
+/// Every phone's exchange at once, each to its server; then every phone
+/// applies what it got (timed apart: the phones' CPU).
+async fn storm_deferred(fleet: &[Arc<Device>], servers: &[ServerProcess]) -> Storm {
+    let http = reqwest::Client::new();
+    let start = Instant::now();
+    let mut tasks = vec![];
+    for (n, d) in fleet.iter().enumerate() {
+        tasks.push(tokio::spawn(deferred::exchange(http.clone(), servers[n % servers.len()].url.clone(), d.clone())));
+    }
+    let mut done = vec![];
+    for t in tasks {
+        done.push(t.await.unwrap());
+    }
+    let wall = start.elapsed().as_secs_f64();
+    let cpu0 = cpu_secs(std::process::id());
+    let (mut lat, mut errors, mut received) = (vec![], vec![], 0usize);
+    let mut applies = vec![];
+    for (d, ex) in fleet.iter().zip(done) {
+        match ex {
+            Ok(ex) => {
+                lat.push(ex.secs);
+                let d = d.clone();
+                applies.push(tokio::task::spawn_blocking(move || deferred::apply(&d, ex)));
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    for a in applies {
+        match a.await.unwrap() {
+            Ok(got) => received += got,
+            Err(e) => errors.push(e),
+        }
+    }
+    Storm { lat, errors, received, wall, client_cpu: cpu_secs(std::process::id()) - cpu0 }
+}
+
 /// One storm: `devices` phones of one district-scoped inspector spread over
 /// `processes` servers on `db`.
-async fn shared_scope(db: Db, seed_storage: Arc<dyn Storage>, processes: usize, devices: usize) {
+async fn shared_scope(db: Db, seed_storage: Arc<dyn Storage>, processes: usize, devices: usize, apply: Apply) {
     redline_tests::seed(seed_storage.as_ref()).await;
     let blobs = tempfile::tempdir().unwrap();
     let servers: Vec<ServerProcess> = (0..processes).map(|_| start_server(&db, blobs.path())).collect();
@@ -131,30 +225,12 @@ async fn shared_scope(db: Db, seed_storage: Arc<dyn Storage>, processes: usize, 
         changes += d.store.pending_uploads(100).unwrap().len();
     }
 
-    let (server_cpu0, client_cpu0) = (server_cpu(&servers), cpu_secs(std::process::id()));
-    let start = Instant::now();
-    let mut tasks = vec![];
-    for d in &fleet {
-        let d = d.clone();
-        tasks.push(tokio::spawn(async move {
-            let t0 = Instant::now();
-            let r = d.client.sync(&d.store, &tokio_util::sync::CancellationToken::new(), None).await;
-            (t0.elapsed().as_secs_f64(), r.map(|rep| (rep.rejected.len(), rep.changed.len())))
-        }));
-    }
-    let (mut lat, mut errors, mut received) = (vec![], vec![], 0usize);
-    for t in tasks {
-        let (secs, r) = t.await.unwrap();
-        lat.push(secs);
-        match r {
-            Ok((0, got)) => received += got,
-            Ok((n, _)) => errors.push(format!("{n} rejected")),
-            Err(e) => errors.push(e.to_string()),
-        }
-    }
-    let wall = start.elapsed().as_secs_f64();
+    let server_cpu0 = server_cpu(&servers);
+    let Storm { mut lat, errors, received, wall, client_cpu } = match apply {
+        Apply::Inline => storm_inline(&fleet).await,
+        Apply::Deferred => storm_deferred(&fleet, &servers).await,
+    };
     let servers_cpu = server_cpu(&servers) - server_cpu0;
-    let client_cpu = cpu_secs(std::process::id()) - client_cpu0;
     for d in &fleet {
         d.sync().await;
     }
@@ -169,8 +245,12 @@ async fn shared_scope(db: Db, seed_storage: Arc<dyn Storage>, processes: usize, 
         Db::Sqlite(_) => "SQLite",
         Db::Postgres(_) => "PostgreSQL",
     };
+    let phones = match apply {
+        Apply::Inline => "applying as they sync",
+        Apply::Deferred => "applying afterwards",
+    };
     println!(
-        "shared scope, {devices} devices, {backend}, {processes} server process(es): errors {}, {:.1} syncs/s in {:.2} s, p50 {:.2} s, p99 {:.2} s; \
+        "shared scope, {devices} devices {phones}, {backend}, {processes} server process(es): errors {}, {:.1} syncs/s in {:.2} s, p50 {:.2} s, p99 {:.2} s; \
          servers' CPU {:.2} s = {:.1} ms per sync, {:.3} ms per uploaded document ({changes}); devices' CPU {:.2} s = {:.3} ms per received document ({received}); \
          converged {converged}; load before {}",
         errors.len(),
@@ -192,20 +272,20 @@ async fn shared_scope(db: Db, seed_storage: Arc<dyn Storage>, processes: usize, 
 
 static LOAD: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
-async fn shared_on_sqlite(devices: usize) {
+async fn shared_on_sqlite(devices: usize, apply: Apply) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("server.db");
     let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&path).unwrap());
-    shared_scope(Db::Sqlite(path), storage, 1, devices).await;
+    shared_scope(Db::Sqlite(path), storage, 1, devices, apply).await;
 }
 
-async fn shared_on_postgres(processes: usize, devices: usize) {
+async fn shared_on_postgres(processes: usize, devices: usize, apply: Apply) {
     let schema = format!("bench_{}", uuid::Uuid::new_v4().simple());
     let Ok(storage) = PgStorage::connect(PG_URL, Some(&schema)).await else {
         println!("skipping PostgreSQL: {PG_URL} is not reachable");
         return;
     };
-    shared_scope(Db::Postgres(schema.clone()), Arc::new(storage), processes, devices).await;
+    shared_scope(Db::Postgres(schema.clone()), Arc::new(storage), processes, devices, apply).await;
     if let Ok((client, conn)) = tokio_postgres::connect(PG_URL, tokio_postgres::NoTls).await {
         tokio::spawn(conn);
         let _ = client.batch_execute(&format!("DROP SCHEMA {schema} CASCADE")).await;
@@ -265,12 +345,14 @@ async fn run(args: Vec<String>) {
     if wants("upload") {
         upload_bytes().await;
     }
-    if wants("shared") || wants("shared-sqlite") {
-        shared_on_sqlite(devices).await;
-    }
-    if wants("shared") || wants("shared-postgres") {
-        for processes in [1, 2, 4] {
-            shared_on_postgres(processes, devices).await;
+    for (part, apply) in [("shared", Apply::Inline), ("served", Apply::Deferred)] {
+        if wants(part) || wants(&format!("{part}-sqlite")) {
+            shared_on_sqlite(devices, apply).await;
+        }
+        if wants(part) || wants(&format!("{part}-postgres")) {
+            for processes in [1, 2, 4] {
+                shared_on_postgres(processes, devices, apply).await;
+            }
         }
     }
 }

@@ -15,6 +15,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use redline_domain::sync::wire::DocData;
 use redline_storage::{FeedPosition, Principal};
+use std::collections::HashMap;
 
 const SNAPSHOT_BATCH: i64 = 200;
 const FEED_BATCH: i64 = 1000;
@@ -96,15 +97,21 @@ pub async fn page(state: &AppState, who: &Principal, cursor: &str, budget: usize
     let rows = state.storage.feed(&who.scope, from, horizon, &who.device_id, FEED_BATCH).await?;
     let full = rows.len() as i64 == FEED_BATCH;
     let mut last = from;
+    // Where each document already is in `docs`: a page of a shared scope
+    // holds a thousand rows of a few hundred documents.
+    let mut at_index: HashMap<String, usize> = docs.iter().enumerate().map(|(i, d)| (d.doc_id.clone(), i)).collect();
     for row in rows {
         if used > 0 && used + row.bytes.len() > budget {
             return Ok(Page { docs, cursor: format(&Cursor::Feed { at: last }, &fp), more: true });
         }
         used += row.bytes.len();
         last = row.position();
-        match docs.iter_mut().find(|d| d.doc_id == row.doc_id) {
-            Some(d) => d.bytes.extend_from_slice(&row.bytes),
-            None => docs.push(DocData { doc_id: row.doc_id, kind: row.kind.as_str().into(), bytes: row.bytes }),
+        match at_index.get(&row.doc_id) {
+            Some(&i) => docs[i].bytes.extend_from_slice(&row.bytes),
+            None => {
+                at_index.insert(row.doc_id.clone(), docs.len());
+                docs.push(DocData { doc_id: row.doc_id, kind: row.kind.as_str().into(), bytes: row.bytes });
+            }
         }
     }
     let next = if full { last } else { end_of_feed(from, horizon) };

@@ -64,6 +64,9 @@ impl From<Fail> for StorageError {
 
 type Step<T> = Result<T, Fail>;
 
+/// Prepared statements kept on the connection.
+const STATEMENT_CACHE: usize = 256;
+
 pub struct SqliteStorage {
     conn: Arc<Mutex<Connection>>,
 }
@@ -77,6 +80,11 @@ impl SqliteStorage {
             MigrateError::TooNew { found, supported } => StorageError::SchemaTooNew { found, supported },
             MigrateError::Sqlite(e) => StorageError::database(e),
         })?;
+        // One connection runs every statement: the feed, the commit and the
+        // read-model rows (whose texts vary with their row counts) would
+        // evict each other from rusqlite's default cache of 16 and be
+        // parsed again on every sync.
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(SqliteStorage { conn: Arc::new(Mutex::new(conn)) })
     }
 
