@@ -493,6 +493,28 @@ impl Storage for SqliteStorage {
 mod tests {
     use super::*;
 
+    /// The areas of `rows` a scope condition selects, run on SQLite.
+    fn selected(cond: &str, args: Vec<Value>) -> Vec<String> {
+        let c = Connection::open_in_memory().unwrap();
+        c.execute_batch("CREATE TABLE t (area TEXT, site_id TEXT)").unwrap();
+        for (area, site) in [("zj/jx", "a"), ("zj/jx/c1", "b"), ("zj/jx2", "c"), ("ZJ/JX/c2", "d"), ("zj/jx_/c3", "e"), ("zj/hz", "s9")] {
+            c.execute("INSERT INTO t VALUES (?1, ?2)", [area, site]).unwrap();
+        }
+        let mut stmt = c.prepare(&format!("SELECT area FROM t WHERE {cond} ORDER BY area")).unwrap();
+        stmt.query_map(params_from_iter(bind(&args)), |r| r.get(0)).unwrap().collect::<rusqlite::Result<_>>().unwrap()
+    }
+
+    #[test]
+    fn a_scope_covers_its_area_the_areas_below_and_its_sites_exactly() {
+        let scope = Scope { areas: vec!["zj/jx".into()], sites: vec!["s9".into()] };
+        let want = ["zj/hz", "zj/jx", "zj/jx/c1"];
+        let (cond, args) = scope.sql(1, '?');
+        assert_eq!(selected(&cond, args.into_iter().map(Value::from).collect()), want, "not zj/jx2, not another case, no wildcards");
+        let mut s = Sql::new(Dialect::Sqlite);
+        s.scope(&scope, "t");
+        assert_eq!(selected(&s.text, s.params), want, "the read models' form agrees");
+    }
+
     #[test]
     fn a_position_sees_through_the_rows_before_it() {
         assert_eq!(seen_through(FeedPosition::START), 0);

@@ -87,9 +87,9 @@ impl Scope {
                 return ("TRUE".into(), vec![]);
             }
             let n = first + args.len();
-            parts.push(format!("(area = {mark}{n} OR area LIKE {mark}{} ESCAPE '\\')", n + 1));
+            parts.push(format!("(area = {mark}{n} OR {})", below_area("area", &format!("{mark}{}", n + 1), a)));
             args.push(a.clone());
-            args.push(format!("{}/%", a.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+            args.push(format!("{a}/"));
         }
         for s in &self.sites {
             parts.push(format!("site_id = {mark}{}", first + args.len()));
@@ -97,6 +97,15 @@ impl Scope {
         }
         if parts.is_empty() { ("FALSE".into(), vec![]) } else { (format!("({})", parts.join(" OR ")), args) }
     }
+}
+
+/// The condition "`column` is an area below `area`", comparing its first
+/// characters with `placeholder`, which is bound to `area` followed by `/`.
+/// Not `LIKE`: a bound `LIKE` pattern makes SQLite prepare the statement
+/// again on every run (its plan may depend on the pattern), and SQLite's
+/// `LIKE` ignores ASCII case where PostgreSQL's does not.
+pub fn below_area(column: &str, placeholder: &str, area: &str) -> String {
+    format!("substr({column}, 1, {}) = {placeholder}", area.chars().count() + 1)
 }
 
 /// The authenticated caller of a request.

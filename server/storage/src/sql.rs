@@ -223,7 +223,8 @@ impl Sql {
             self.push(if first { "" } else { " OR " });
             first = false;
             self.push(&format!("{alias}.area = ")).bind(a.as_str());
-            self.push(&format!(" OR {alias}.area LIKE ")).bind(format!("{}/%", like_escape(a))).push(" ESCAPE '\\'");
+            let placeholder = self.placeholder(format!("{a}/"));
+            self.push(" OR ").push(&crate::below_area(&format!("{alias}.area"), &placeholder, a));
         }
         for s in &scope.sites {
             self.push(if first { "" } else { " OR " });
@@ -275,8 +276,8 @@ mod tests {
         let scope = Scope { areas: vec!["zj/jx".into()], sites: vec!["s1".into()] };
         let mut s = Sql::new(Dialect::Sqlite);
         s.scope(&scope, "t");
-        assert_eq!(s.text, "(t.area = ?1 OR t.area LIKE ?2 ESCAPE '\\' OR t.site_id = ?3)");
-        assert_eq!(s.params[1], Value::from("zj/jx/%"));
+        assert_eq!(s.text, "(t.area = ?1 OR substr(t.area, 1, 6) = ?2 OR t.site_id = ?3)");
+        assert_eq!(s.params[1], Value::from("zj/jx/"));
         let mut none = Sql::new(Dialect::Sqlite);
         none.scope(&Scope::default(), "t");
         assert_eq!(none.text, "FALSE");
