@@ -26,7 +26,10 @@ use redline_storage::{CommitOutcome, DocWrite, Principal, StoredDoc};
 use std::collections::BTreeSet;
 
 /// Attempts at a compare-and-swap commit before giving up on a hot document.
-const COMMIT_ATTEMPTS: usize = 8;
+/// Across P processes each attempt races P - 1 others (within one, merges
+/// take turns): all n lost with odds ((P - 1) / P)^n. With 4 processes, 8
+/// left dozens of a 200-phone storm's syncs with 409; 32, about 1 in 10^4.
+const COMMIT_ATTEMPTS: usize = 32;
 
 /// A refusal sent back to the device (the request as a whole succeeds).
 struct Refused(String);
@@ -311,7 +314,12 @@ fn check_rules(before: Option<&Model>, after: &Model, who: &Uploader) -> Result<
 
 async fn merge(state: &AppState, who: &Principal, up: &DocUpload) -> MergeResult {
     let upload = std::sync::Arc::new(Upload::check(who, up, state.limits.changes_per_doc).map_err(Ok)?);
-    for _ in 0..COMMIT_ATTEMPTS {
+    for attempt in 0..COMMIT_ATTEMPTS {
+        if attempt > 0 {
+            // Lost the race to another process: let the racers drift apart
+            // rather than all merging again at the same instant.
+            tokio::time::sleep(std::time::Duration::from_millis(jitter_ms(attempt.min(10) as u64 * 2))).await;
+        }
         // Outside the scope, a document is planned as a missing one is.
         let (stored, hidden) = match state.storage.document(&up.doc_id).await.map_err(|e| Err(e.into()))? {
             Some(s) if who.scope.contains(&s.site_id, &s.area) => (Some(s), false),
@@ -377,6 +385,14 @@ async fn merge(state: &AppState, who: &Principal, up: &DocUpload) -> MergeResult
         }
     }
     Err(Err(ApiError::Conflict(format!("document {} is being written by many devices; retry", up.doc_id))))
+}
+
+/// A random wait of at most `max` milliseconds.
+fn jitter_ms(max: u64) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(max);
+    h.finish() % (max + 1)
 }
 
 #[cfg(test)]
