@@ -11,26 +11,15 @@ use redline_device::inspection::{AnswerValue, InspectionKind};
 use redline_tests::*;
 use std::sync::Arc;
 
-async fn storage(backend: Backend, dir: &std::path::Path) -> Option<Arc<dyn redline_storage::Storage>> {
-    let storage: Arc<dyn redline_storage::Storage> = match backend {
-        Backend::Sqlite => Arc::new(redline_storage_sqlite::SqliteStorage::open(&dir.join("server.db")).expect("sqlite")),
-        Backend::Postgres => postgres(&fresh_schema()).await?,
-    };
-    seed(storage.as_ref()).await;
-    Some(storage)
-}
-
 /// The items answered in the server's stored copy of inspection `id`.
 async fn answered(server: &TestServer, id: &str) -> Vec<String> {
     let doc = server.doc(id).await.expect("the server holds it");
     InspectionDoc::read_from(id, &doc).expect("readable").answers.keys().cloned().collect()
 }
 
-async fn a_copy_kept_loaded_is_not_merged_onto_once_another_server_committed(backend: Backend) {
-    let dir = Arc::new(tempfile::tempdir().unwrap());
-    let Some(storage) = storage(backend, dir.path()).await else { return };
-    let one = TestServer::serve(storage.clone(), dir.clone()).await;
-    let two = TestServer::serve(storage, dir).await;
+async fn a_copy_kept_loaded_is_not_merged_onto_once_another_server_committed(one: TestServer) {
+    // A second server on the same database, as a second process would be.
+    let two = TestServer::serve(one.state.storage.clone(), Arc::new(tempfile::tempdir().unwrap())).await;
     let a = one.device("insp-1").await;
     let b = two.device("insp-2").await;
     a.sync().await;
@@ -60,12 +49,4 @@ async fn a_copy_kept_loaded_is_not_merged_onto_once_another_server_committed(bac
     assert!(!one.state.hot_docs.is_empty(), "server one kept the document loaded");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_copy_kept_loaded_is_not_merged_onto_once_another_server_committed_sqlite() {
-    a_copy_kept_loaded_is_not_merged_onto_once_another_server_committed(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_copy_kept_loaded_is_not_merged_onto_once_another_server_committed_postgres() {
-    a_copy_kept_loaded_is_not_merged_onto_once_another_server_committed(Backend::Postgres).await;
-}
+on_both_backends!(a_copy_kept_loaded_is_not_merged_onto_once_another_server_committed);

@@ -5,8 +5,8 @@
 //! cells back as [`Value`]s.
 //!
 //! Portable SQL only: integer and text columns, `CAST(... AS BIGINT)` around
-//! sums, `LIKE ... ESCAPE '\'` for search, no `RETURNING` or upserts with
-//! backend-specific syntax beyond `ON CONFLICT`.
+//! sums, `LIKE ... ESCAPE '\'` for search (scopes use `below_area`), no
+//! `RETURNING` or upserts with backend-specific syntax beyond `ON CONFLICT`.
 
 use crate::Scope;
 
