@@ -15,18 +15,22 @@
 //!   sync and per uploaded document, the devices' CPU per received document.
 //! - `upload`: one device uploading 1,000 inspections: bytes on the wire
 //!   with gzip (what the client sends) and the same requests plain.
-//!
+//! - `first`: first sync of 1,000 inspections to a new phone against the
+//!   naive whole-document baseline, each server in its own process
+//!   (`district/first.rs`; `REDLINE_BENCH_RUNS` runs each, default 5).
 //! - `served`: the same storm with each phone's apply left until every
 //!   exchange is done (`district/deferred.rs`): syncs/s and latency as the
 //!   server delivers them to phones that apply on CPUs of their own; the
 //!   applies follow, measured apart, and convergence is checked as before.
+//! - `communities` and `communities-served`: the same two storms with the
+//!   phones of 20 communities' safety assistants, each seeing only its own
+//!   community (`district/fleet.rs`).
 //!
-//! `shared-sqlite`, `shared-postgres`, `served-sqlite` and
-//! `served-postgres` run one backend.
+//! A part's name with `-sqlite` or `-postgres` (`served-sqlite`,
+//! `communities-postgres`, ...) runs one backend.
 //! `REDLINE_BENCH_DEVICES` sets N (default 200).
 
 use redline_device::inspection::{AnswerValue, InspectionKind};
-use redline_device::store::InspectionQuery;
 use redline_device::sync::wire;
 use redline_storage::Storage;
 use redline_storage_postgres::PgStorage;
@@ -38,10 +42,17 @@ use std::time::Instant;
 
 #[path = "district/deferred.rs"]
 mod deferred;
+#[path = "district/first.rs"]
+mod first;
+#[path = "district/fleet.rs"]
+mod fleet;
+#[path = "common/naive.rs"]
+mod naive;
+#[path = "common/workload.rs"]
+mod workload;
+use fleet::Shape;
 
 const PG_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
-const SHARED_DOCS: usize = 5;
-const OWN_DOCS: usize = 5;
 
 /// Where a server process keeps its data.
 #[derive(Clone, Debug)]
@@ -190,55 +201,22 @@ async fn storm_deferred(fleet: &[Arc<Device>], servers: &[ServerProcess]) -> Sto
     Storm { lat, errors, received, wall, client_cpu: cpu_secs(std::process::id()) - cpu0 }
 }
 
-/// One storm: `devices` phones of one district-scoped inspector spread over
-/// `processes` servers on `db`.
-async fn shared_scope(db: Db, seed_storage: Arc<dyn Storage>, processes: usize, devices: usize, apply: Apply) {
+/// One storm: `devices` phones of `shape` spread over `processes`
+/// servers on `db`.
+async fn storm(db: Db, seed_storage: Arc<dyn Storage>, processes: usize, devices: usize, apply: Apply, shape: Shape) {
     redline_tests::seed(seed_storage.as_ref()).await;
     let blobs = tempfile::tempdir().unwrap();
     let servers: Vec<ServerProcess> = (0..processes).map(|_| start_server(&db, blobs.path())).collect();
-    let mut fleet = vec![];
-    for n in 0..devices {
-        let d = Device::register(seed_storage.as_ref(), &servers[n % processes].url, "insp-1").await;
-        fleet.push(Arc::new(d));
-    }
-    let first = &fleet[0];
-    first.sync().await;
-    let shared: Vec<String> = (0..SHARED_DOCS)
-        .map(|_| first.store.start_inspection("site-a1", InspectionKind::RoutinePatrol, "hazardous_chemicals").unwrap().id)
-        .collect();
-    first.sync().await;
-    for d in &fleet[1..] {
-        d.sync().await;
-    }
-    let t = first.store.template("hazardous_chemicals", None).unwrap();
-    let items: Vec<String> = t.items().map(|(_, i)| i.id.clone()).filter(|i| i != "H26").collect();
-    let mut changes = 0usize;
-    for (n, d) in fleet.iter().enumerate() {
-        for k in 0..OWN_DOCS {
-            let site = ["site-a1", "site-b1"][k % 2];
-            let id = d.store.start_inspection(site, InspectionKind::RoutinePatrol, "hazardous_chemicals").unwrap().id;
-            d.store.answer(&id, "H01", AnswerValue::Pass, None).unwrap();
-        }
-        for id in &shared {
-            d.store.answer(id, &items[n % items.len()], AnswerValue::Pass, Some(format!("设备{n}"))).unwrap();
-        }
-        changes += d.store.pending_uploads(100).unwrap().len();
-    }
+    let fleet = fleet::build(shape, seed_storage.as_ref(), &servers, devices).await;
+    let changes = fleet.changes;
 
     let server_cpu0 = server_cpu(&servers);
     let Storm { mut lat, errors, received, wall, client_cpu } = match apply {
-        Apply::Inline => storm_inline(&fleet).await,
-        Apply::Deferred => storm_deferred(&fleet, &servers).await,
+        Apply::Inline => storm_inline(&fleet.devices).await,
+        Apply::Deferred => storm_deferred(&fleet.devices, &servers).await,
     };
     let servers_cpu = server_cpu(&servers) - server_cpu0;
-    for d in &fleet {
-        d.sync().await;
-    }
-    let all = |d: &Device| d.store.inspections(&InspectionQuery { limit: Some(100_000), ..Default::default() }).unwrap().len();
-    let expected = SHARED_DOCS + OWN_DOCS * devices;
-    let converged = fleet
-        .iter()
-        .all(|d| all(d) == expected && shared.iter().all(|id| d.store.inspection(id).unwrap() == fleet[0].store.inspection(id).unwrap()));
+    let converged = fleet.converged().await;
     lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let pct = |p: f64| lat[((lat.len() - 1) as f64 * p).round() as usize];
     let backend = match db {
@@ -250,9 +228,10 @@ async fn shared_scope(db: Db, seed_storage: Arc<dyn Storage>, processes: usize, 
         Apply::Deferred => "applying afterwards",
     };
     println!(
-        "shared scope, {devices} devices {phones}, {backend}, {processes} server process(es): errors {}, {:.1} syncs/s in {:.2} s, p50 {:.2} s, p99 {:.2} s; \
+        "{}, {devices} devices {phones}, {backend}, {processes} server process(es): errors {}, {:.1} syncs/s in {:.2} s, p50 {:.2} s, p99 {:.2} s; \
          servers' CPU {:.2} s = {:.1} ms per sync, {:.3} ms per uploaded document ({changes}); devices' CPU {:.2} s = {:.3} ms per received document ({received}); \
          converged {converged}; load before {}",
+        shape.label(),
         errors.len(),
         devices as f64 / wall,
         wall,
@@ -272,20 +251,20 @@ async fn shared_scope(db: Db, seed_storage: Arc<dyn Storage>, processes: usize, 
 
 static LOAD: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
-async fn shared_on_sqlite(devices: usize, apply: Apply) {
+async fn on_sqlite(devices: usize, apply: Apply, shape: Shape) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("server.db");
     let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&path).unwrap());
-    shared_scope(Db::Sqlite(path), storage, 1, devices, apply).await;
+    storm(Db::Sqlite(path), storage, 1, devices, apply, shape).await;
 }
 
-async fn shared_on_postgres(processes: usize, devices: usize, apply: Apply) {
+async fn on_postgres(processes: usize, devices: usize, apply: Apply, shape: Shape) {
     let schema = format!("bench_{}", uuid::Uuid::new_v4().simple());
     let Ok(storage) = PgStorage::connect(PG_URL, Some(&schema)).await else {
         println!("skipping PostgreSQL: {PG_URL} is not reachable");
         return;
     };
-    shared_scope(Db::Postgres(schema.clone()), Arc::new(storage), processes, devices, apply).await;
+    storm(Db::Postgres(schema.clone()), Arc::new(storage), processes, devices, apply, shape).await;
     if let Ok((client, conn)) = tokio_postgres::connect(PG_URL, tokio_postgres::NoTls).await {
         tokio::spawn(conn);
         let _ = client.batch_execute(&format!("DROP SCHEMA {schema} CASCADE")).await;
@@ -329,6 +308,9 @@ fn main() {
     if args.iter().any(|a| a == "--list") {
         return;
     }
+    if args.iter().any(|a| a == "--serve-naive") {
+        return redline_tests::process::serve_router_announced(naive::router());
+    }
     if let Some(at) = args.iter().position(|a| a == "--serve") {
         return serve_child(&args[at + 1], &args[at + 2]);
     }
@@ -345,13 +327,24 @@ async fn run(args: Vec<String>) {
     if wants("upload") {
         upload_bytes().await;
     }
-    for (part, apply) in [("shared", Apply::Inline), ("served", Apply::Deferred)] {
+    if wants("first") {
+        let runs = std::env::var("REDLINE_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
+        first::first_sync(runs).await;
+    }
+    let communities = Shape::Communities(20);
+    let parts = [
+        ("shared", Apply::Inline, Shape::Shared),
+        ("served", Apply::Deferred, Shape::Shared),
+        ("communities", Apply::Inline, communities),
+        ("communities-served", Apply::Deferred, communities),
+    ];
+    for (part, apply, shape) in parts {
         if wants(part) || wants(&format!("{part}-sqlite")) {
-            shared_on_sqlite(devices, apply).await;
+            on_sqlite(devices, apply, shape).await;
         }
         if wants(part) || wants(&format!("{part}-postgres")) {
             for processes in [1, 2, 4] {
-                shared_on_postgres(processes, devices, apply).await;
+                on_postgres(processes, devices, apply, shape).await;
             }
         }
     }

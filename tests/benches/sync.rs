@@ -13,113 +13,22 @@
 //! `cargo bench -p redline-tests --bench sync` (PostgreSQL at
 //! 127.0.0.1:5432 for the PostgreSQL row; skipped with a message without it).
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::routing::get;
-use redline_device::doc::NewFinding;
-use redline_device::inspection::{AnswerValue, Grade, InspectionKind};
+use redline_device::inspection::{AnswerValue, InspectionKind};
 use redline_device::store::InspectionQuery;
-use redline_device::time::Date;
-use redline_tests::{Backend, Device, TestServer};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use redline_tests::{Backend, TestServer};
+use std::sync::Arc;
 use std::time::Instant;
+
+#[path = "common/naive.rs"]
+mod naive;
+#[path = "common/workload.rs"]
+mod workload;
+use workload::fill;
 
 const DOCS: usize = 1000;
 
-/// A finished inspection: every item answered with a note, three findings.
-fn fill(d: &Device, n: usize) -> String {
-    let site = if n.is_multiple_of(2) { "site-a1" } else { "site-b1" };
-    let i = d.store.start_inspection(site, InspectionKind::RoutinePatrol, "hazardous_chemicals").unwrap();
-    let t = d.store.template("hazardous_chemicals", None).unwrap();
-    for (_, item) in t.items() {
-        let v = match item.id.as_str() {
-            "H23" | "H24" | "H25" => AnswerValue::Fail,
-            "H26" => AnswerValue::Number(3.5),
-            _ => AnswerValue::Pass,
-        };
-        d.store.answer(&i.id, &item.id, v, Some(format!("第{n}号现场核查：{}", item.text.zh))).unwrap();
-    }
-    for item in ["H23", "H24", "H25"] {
-        d.store
-            .add_finding(
-                &i.id,
-                NewFinding {
-                    item_id: Some(item.into()),
-                    description: format!("{item} 不符合：现场台账缺失，标签不全，需限期整改"),
-                    grade: Grade::General,
-                    location: None,
-                    deadline: Some(Date::today().add_days(30)),
-                    responsible: Some("仓库主管".into()),
-                },
-            )
-            .unwrap();
-    }
-    i.id
-}
-
 fn kb(b: u64) -> String {
     format!("{:.1} KB", b as f64 / 1024.0)
-}
-
-/// The naive server: whole documents by id, merged on PUT.
-type NaiveDocs = Arc<Mutex<HashMap<String, Vec<u8>>>>;
-
-async fn naive_get(State(docs): State<NaiveDocs>, Path(id): Path<String>) -> Vec<u8> {
-    docs.lock().unwrap().get(&id).cloned().unwrap_or_default()
-}
-
-async fn naive_put(State(docs): State<NaiveDocs>, Path(id): Path<String>, body: Bytes) {
-    let mut docs = docs.lock().unwrap();
-    let merged = match docs.get(&id) {
-        Some(old) => {
-            let mut a = automerge::AutoCommit::load(old).unwrap();
-            let mut b = automerge::AutoCommit::load(&body).unwrap();
-            a.merge(&mut b).unwrap();
-            a.save()
-        }
-        None => body.to_vec(),
-    };
-    docs.insert(id, merged);
-}
-
-async fn naive_list(State(docs): State<NaiveDocs>) -> String {
-    docs.lock().unwrap().keys().cloned().collect::<Vec<_>>().join("\n")
-}
-
-struct NaiveRun {
-    round_trips: u64,
-    bytes: u64,
-    secs: f64,
-}
-
-/// One naive sync: list, upload every local document whole, download every
-/// server document whole and store it on the device (the same local work
-/// ours does, so the times compare).
-async fn naive_sync(http: &reqwest::Client, base: &str, local: &[(String, Vec<u8>)], device: Option<&Device>) -> NaiveRun {
-    let start = Instant::now();
-    let (mut trips, mut bytes) = (0u64, 0u64);
-    for (id, doc) in local {
-        http.put(format!("{base}/docs/{id}")).body(doc.clone()).send().await.unwrap();
-        trips += 1;
-        bytes += doc.len() as u64;
-    }
-    let list = http.get(format!("{base}/docs")).send().await.unwrap().text().await.unwrap();
-    trips += 1;
-    bytes += list.len() as u64;
-    let mut docs = vec![];
-    for id in list.lines() {
-        let body = http.get(format!("{base}/docs/{id}")).send().await.unwrap().bytes().await.unwrap();
-        trips += 1;
-        bytes += body.len() as u64;
-        docs.push(redline_device::sync::wire::DocData { doc_id: id.to_string(), kind: "inspection".into(), bytes: body.to_vec() });
-    }
-    if let Some(d) = device {
-        let response = redline_device::sync::wire::SyncResponse { docs, ..Default::default() };
-        d.store.apply_sync_response(&[], &response).unwrap();
-    }
-    NaiveRun { round_trips: trips, bytes, secs: start.elapsed().as_secs_f64() }
 }
 
 /// The server as deployed: production limits (4 MB pages), not the test
@@ -163,12 +72,7 @@ async fn first_and_incremental() {
     assert_eq!(b.store.inspection(&ids[500]).unwrap().answers["H01"].value, AnswerValue::Fail);
 
     // The naive baseline on the same documents.
-    let docs: NaiveDocs = Default::default();
-    let app = Router::new()
-        .route("/docs", get(naive_list))
-        .route("/docs/{id}", get(naive_get).put(naive_put))
-        .layer(axum::extract::DefaultBodyLimit::max(64 << 20))
-        .with_state(docs.clone());
+    let app = naive::router();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
@@ -179,11 +83,11 @@ async fn first_and_incremental() {
     };
     let a_docs: Vec<(String, Vec<u8>)> = ids.iter().map(whole).collect();
     let naive_b = server.device("insp-2").await;
-    naive_sync(&http, &base, &a_docs, None).await; // device A publishes
-    let naive_first = naive_sync(&http, &base, &[], Some(&naive_b)).await; // device B, new
+    naive::sync(&http, &base, &a_docs, None).await; // device A publishes
+    let naive_first = naive::sync(&http, &base, &[], Some(&naive_b)).await; // device B, new
     let changed = vec![a_docs[500].clone()];
-    naive_sync(&http, &base, &changed, None).await;
-    let naive_inc = naive_sync(&http, &base, &[], Some(&naive_b)).await; // B again: it cannot know what changed
+    naive::sync(&http, &base, &changed, None).await;
+    let naive_inc = naive::sync(&http, &base, &[], Some(&naive_b)).await; // B again: it cannot know what changed
 
     let p = &first.progress;
     println!("first sync of {DOCS} inspections to a new device (loopback, SQLite server)");

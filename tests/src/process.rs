@@ -51,15 +51,27 @@ impl Drop for ServerProcess {
 /// serving on 127.0.0.1:0 after announcing the address — until the parent
 /// closes stdin or kills the process.
 pub fn serve_announced<F: Future<Output = AppState>>(make: impl FnOnce() -> F) {
+    announce_and_run(|listener| async move {
+        let state = make().await;
+        redline_server::app::serve(listener, state, false, std::future::pending()).await.expect("serve");
+    });
+}
+
+/// As [`serve_announced`], for a plain router (a baseline server the
+/// benchmarks compare against).
+pub fn serve_router_announced(router: axum::Router) {
+    announce_and_run(|listener| async move { axum::serve(listener, router).await.expect("serve") });
+}
+
+fn announce_and_run<F: Future<Output = ()>>(serve: impl FnOnce(tokio::net::TcpListener) -> F) {
     std::thread::spawn(|| {
         let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut vec![]);
         std::process::exit(0);
     });
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     rt.block_on(async move {
-        let state = make().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         println!("{ANNOUNCE}{}", listener.local_addr().expect("addr"));
-        redline_server::app::serve(listener, state, false, std::future::pending()).await.expect("serve");
+        serve(listener).await;
     });
 }

@@ -1,0 +1,40 @@
+//! The documents the sync benchmarks move: finished inspections of the
+//! hazardous-chemicals checklist, every item answered with a note and three
+//! findings with deadlines, as an inspector's day leaves them (about 2.6 KB
+//! saved each).
+
+use redline_device::doc::NewFinding;
+use redline_device::inspection::{AnswerValue, Grade, InspectionKind};
+use redline_device::time::Date;
+use redline_tests::Device;
+
+/// A finished inspection: every item answered with a note, three findings.
+pub fn fill(d: &Device, n: usize) -> String {
+    let site = if n.is_multiple_of(2) { "site-a1" } else { "site-b1" };
+    let i = d.store.start_inspection(site, InspectionKind::RoutinePatrol, "hazardous_chemicals").unwrap();
+    let t = d.store.template("hazardous_chemicals", None).unwrap();
+    for (_, item) in t.items() {
+        let v = match item.id.as_str() {
+            "H23" | "H24" | "H25" => AnswerValue::Fail,
+            "H26" => AnswerValue::Number(3.5),
+            _ => AnswerValue::Pass,
+        };
+        d.store.answer(&i.id, &item.id, v, Some(format!("第{n}号现场核查：{}", item.text.zh))).unwrap();
+    }
+    for item in ["H23", "H24", "H25"] {
+        d.store
+            .add_finding(
+                &i.id,
+                NewFinding {
+                    item_id: Some(item.into()),
+                    description: format!("{item} 不符合：现场台账缺失，标签不全，需限期整改"),
+                    grade: Grade::General,
+                    location: None,
+                    deadline: Some(Date::today().add_days(30)),
+                    responsible: Some("仓库主管".into()),
+                },
+            )
+            .unwrap();
+    }
+    i.id
+}
