@@ -83,7 +83,7 @@ pub fn put_hazard(tx: &Transaction<'_>, hz: &Hazard, now: i64) -> Result<()> {
 
 /// The search row of a document, derived from its id so that replacing it
 /// is a rowid lookup rather than a scan of the full-text table.
-fn search_rowid(id: &str) -> i64 {
+pub(super) fn search_rowid(id: &str) -> i64 {
     use sha2::Digest;
     let d = sha2::Sha256::digest(id.as_bytes());
     i64::from_le_bytes(d[..8].try_into().expect("8 bytes")) & i64::MAX

@@ -40,7 +40,7 @@ pub use observer::{StoreChange, StoreObserver, Subscription};
 #[cfg(feature = "photos")]
 pub use photos::{CaptureOptions, short_code};
 pub use queries::{HazardListItem, HazardQuery, InspectionListItem, InspectionQuery, SearchHit};
-pub use replica::{PendingUpload, QuarantinedChange, SyncPosition};
+pub use replica::{AppliedPage, PendingUpload, QuarantinedChange, SyncPosition};
 pub use schema::SCHEMA_VERSION;
 pub use tasks::{LastInspection, TaskItem, TaskView};
 

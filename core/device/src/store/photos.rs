@@ -148,25 +148,14 @@ impl Store {
         Ok(evicted)
     }
 
-    /// Thumbnails referred to by these documents that are not on the phone.
-    pub fn missing_thumbnails(&self, inspections: &[String], hazards: &[String]) -> Result<Vec<String>> {
-        let mut out = vec![];
-        let mut photos: Vec<PhotoRef> = vec![];
-        for id in inspections {
-            photos.extend(self.inspection(id)?.photos.into_values());
-        }
-        for id in hazards {
-            photos.extend(self.hazard(id)?.photos.into_values());
-        }
-        for p in photos {
-            if let Some(t) = p.thumb_hash
-                && !BlobHash::parse(&t).is_some_and(|h| self.blobs.contains(&h))
-                && !out.contains(&t)
-            {
-                out.push(t);
-            }
-        }
-        Ok(out)
+    /// Those of `referenced` (thumbnail hashes) not on the phone, each once.
+    pub fn missing_thumbnails(&self, referenced: &[String]) -> Vec<String> {
+        let mut seen = std::collections::HashSet::new();
+        referenced
+            .iter()
+            .filter(|t| seen.insert(t.as_str()) && !BlobHash::parse(t).is_some_and(|h| self.blobs.contains(&h)))
+            .cloned()
+            .collect()
     }
 }
 

@@ -90,6 +90,12 @@ impl Store {
     /// quarantined), downloaded documents, reference data, the new cursor.
     /// Returns the ids that changed locally.
     pub fn apply_sync_response(&self, sent: &[PendingUpload], response: &SyncResponse) -> Result<StoreChange> {
+        self.apply_sync_page(sent, response).map(|page| page.changed)
+    }
+
+    /// [`Store::apply_sync_response`], also returning the thumbnails the
+    /// applied documents refer to, for the client to fetch those missing.
+    pub fn apply_sync_page(&self, sent: &[PendingUpload], response: &SyncResponse) -> Result<AppliedPage> {
         let now = now_millis();
         let mut w = self.writer();
         // Every document the response may touch leaves the cache until the
@@ -112,7 +118,7 @@ impl Store {
         if let Ok(applied) = &outcome {
             self.catalogue_add(applied.templates.iter().cloned().map(Arc::new));
         }
-        let changed = outcome.map(|applied| {
+        let page = outcome.map(|applied| {
             // In plan order: a document removed and downloaded again ends
             // as downloaded.
             for (id, doc) in applied.docs {
@@ -120,7 +126,7 @@ impl Store {
                     finished[i].1 = doc;
                 }
             }
-            applied.changed
+            AppliedPage { changed: applied.changed, thumbnails: applied.thumbnails }
         });
         {
             let mut cache = self.cache();
@@ -129,9 +135,9 @@ impl Store {
             }
         }
         drop(w);
-        let changed = changed?;
-        self.observers.notify(&changed);
-        Ok(changed)
+        let page = page?;
+        self.observers.notify(&page.changed);
+        Ok(page)
     }
 
     /// Loads, plans and writes the apply in one transaction.
@@ -156,6 +162,7 @@ impl Store {
             docs: plan.docs.into_iter().map(|p| (p.id, p.doc)).collect(),
             templates: plan.reference.map(|(_, t)| t).unwrap_or_default(),
             changed: plan.changed,
+            thumbnails: plan.thumbnails,
         })
     }
 
@@ -228,6 +235,15 @@ struct Applied {
     docs: Vec<(String, Option<AutoCommit>)>,
     templates: Vec<Template>,
     changed: StoreChange,
+    thumbnails: Vec<String>,
+}
+
+/// What applying one sync response changed.
+pub struct AppliedPage {
+    pub changed: StoreChange,
+    /// Thumbnail hashes the applied documents' photos refer to, present on
+    /// the phone or not.
+    pub thumbnails: Vec<String>,
 }
 
 /// The stored documents among `ids`, the cached copy when there is one

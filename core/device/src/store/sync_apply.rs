@@ -37,11 +37,16 @@ pub fn execute(tx: &Transaction<'_>, plan: &mut SyncPlan<'_>, templates: Templat
     if let Some(tasks) = plan.tasks {
         apply_tasks(tx, tasks)?;
     }
-    for p in &plan.docs {
-        if let Some(doc) = &p.doc {
-            reindex(tx, &p.id, p.kind, doc, templates, now)?;
-        }
+    // In the order of their full-text rows: FTS5 writes the terms it holds
+    // out as a new segment whenever a row comes before the last one written,
+    // so the documents' own order cost a segment, and merges, per document.
+    let mut indexed: Vec<(&PlannedDoc, &AutoCommit)> = plan.docs.iter().filter_map(|p| Some((p, p.doc.as_ref()?))).collect();
+    indexed.sort_by_cached_key(|(p, _)| index::search_rowid(&p.id));
+    let mut thumbnails = vec![];
+    for (p, doc) in indexed {
+        reindex(tx, &p.id, p.kind, doc, templates, now, &mut thumbnails)?;
     }
+    plan.thumbnails = thumbnails;
     set_meta(tx, "sync_cursor", plan.cursor)
 }
 
@@ -95,8 +100,18 @@ fn remove_document(tx: &Transaction<'_>, id: &str, kind: DocKind) -> Result<()> 
     Ok(())
 }
 
-/// Rewrites a document's index rows from its current content.
-fn reindex(tx: &Transaction<'_>, id: &str, kind: DocKind, doc: &AutoCommit, templates: TemplateLookup<'_>, now: i64) -> Result<()> {
+/// Rewrites a document's index rows from its current content, and adds
+/// the thumbnails its photos refer to to `thumbnails` (read here, where
+/// the document is read anyway, so fetching them needs no second read).
+fn reindex(
+    tx: &Transaction<'_>,
+    id: &str,
+    kind: DocKind,
+    doc: &AutoCommit,
+    templates: TemplateLookup<'_>,
+    now: i64,
+    thumbnails: &mut Vec<String>,
+) -> Result<()> {
     if !crate::doc::has_header(doc) {
         // Only part of it has arrived; the rest comes with the next page.
         return Ok(());
@@ -105,10 +120,16 @@ fn reindex(tx: &Transaction<'_>, id: &str, kind: DocKind, doc: &AutoCommit, temp
         DocKind::Inspection => {
             let i = InspectionDoc::read_from(id, doc)?;
             let t = templates(&i.header.template_id, i.header.template_version);
-            index::put_inspection(tx, &i, t.map(|t| i.summary(&t)).as_ref(), now)
+            index::put_inspection(tx, &i, t.map(|t| i.summary(&t)).as_ref(), now)?;
+            thumbnails.extend(i.photos.into_values().filter_map(|p| p.thumb_hash));
         }
-        DocKind::Hazard => index::put_hazard(tx, &HazardDoc::read_from(id, doc)?, now),
+        DocKind::Hazard => {
+            let h = HazardDoc::read_from(id, doc)?;
+            index::put_hazard(tx, &h, now)?;
+            thumbnails.extend(h.photos.into_values().filter_map(|p| p.thumb_hash));
+        }
     }
+    Ok(())
 }
 
 /// Replaces the sites and colleagues and stores the new templates.
@@ -185,7 +206,7 @@ mod tests {
         for d in docs.iter_mut() {
             let id = d.id().to_string();
             documents::insert(&tx, &id, DocKind::Inspection, d.automerge(), 1, Origin::Local).unwrap();
-            reindex(&tx, &id, DocKind::Inspection, d.automerge(), &lookup, 1).unwrap();
+            reindex(&tx, &id, DocKind::Inspection, d.automerge(), &lookup, 1, &mut vec![]).unwrap();
         }
         tx.commit().unwrap();
         docs.iter_mut()

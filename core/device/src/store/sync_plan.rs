@@ -78,6 +78,9 @@ pub struct SyncPlan<'r> {
     /// The cursor to store: the response's, or empty to ask for snapshots.
     pub cursor: &'r str,
     pub changed: StoreChange,
+    /// The thumbnails the applied documents' photos refer to, filled in
+    /// when they are written.
+    pub thumbnails: Vec<String>,
 }
 
 pub fn kind_of(s: &str) -> Result<DocKind> {
@@ -111,6 +114,7 @@ pub fn plan<'r>(sent: &[PendingUpload], response: &'r SyncResponse, local: Vec<L
         tasks: response.tasks.as_ref(),
         cursor: &response.cursor,
         changed: StoreChange::default(),
+        thumbnails: vec![],
     };
     for (result, pending) in response.results.iter().zip(sent) {
         let id = &pending.upload.doc_id;

@@ -243,6 +243,7 @@ impl SyncClient {
         applied: &mut u32,
     ) -> Result<()> {
         self.upload_blobs(store, cancel, report).await?;
+        let mut thumbnails = vec![];
         loop {
             if cancel.is_cancelled() {
                 return Err(cancelled());
@@ -278,8 +279,9 @@ impl SyncClient {
             if response.results.len() != sent.len() {
                 return Err(Error::BadResponse("the server answered a different number of uploads".into()));
             }
-            let changed = store.apply_sync_response(&sent, &response)?;
+            let page = store.apply_sync_page(&sent, &response)?;
             *applied += 1;
+            thumbnails.extend(page.thumbnails);
             report.tasks_updated |= response.tasks.is_some();
             for r in &response.results {
                 match &r.status {
@@ -289,7 +291,7 @@ impl SyncClient {
             }
             report.progress.uploaded_docs += sent.len() as u32;
             report.progress.downloaded_docs += response.docs.len() as u32;
-            for id in changed.inspections.into_iter().chain(changed.hazards) {
+            for id in page.changed.inspections.into_iter().chain(page.changed.hazards) {
                 if !report.changed.contains(&id) {
                     report.changed.push(id);
                 }
@@ -302,7 +304,7 @@ impl SyncClient {
             }
         }
         #[cfg(feature = "photos")]
-        self.download_thumbnails(store, report, cancel, listener).await?;
+        self.download_thumbnails(store, &thumbnails, report, cancel, listener).await?;
         Ok(())
     }
 
@@ -353,20 +355,12 @@ impl SyncClient {
     async fn download_thumbnails(
         &self,
         store: &Store,
+        referenced: &[String],
         report: &mut SyncReport,
         cancel: &CancellationToken,
         listener: Option<&dyn SyncListener>,
     ) -> Result<()> {
-        let (inspections, hazards): (Vec<String>, Vec<String>) = {
-            let kinds = store.kinds_of(&report.changed)?;
-            let mut i = vec![];
-            let mut h = vec![];
-            for (id, kind) in kinds {
-                if kind == crate::store::DocKind::Inspection { i.push(id) } else { h.push(id) }
-            }
-            (i, h)
-        };
-        for hash in store.missing_thumbnails(&inspections, &hazards)? {
+        for hash in store.missing_thumbnails(referenced) {
             let url = format!("{}/v1/blobs/{hash}", self.base);
             match self.send(cancel, || self.http.get(&url)).await {
                 Ok(bytes) => {
