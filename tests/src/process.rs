@@ -51,8 +51,7 @@ impl Drop for ServerProcess {
 /// serving on 127.0.0.1:0 after announcing the address — until the parent
 /// closes stdin or kills the process.
 pub fn serve_announced<F: Future<Output = AppState>>(make: impl FnOnce() -> F) {
-    announce_and_run(|listener| async move {
-        let state = make().await;
+    announce_and_run(make, |listener, state| async move {
         redline_server::app::serve(listener, state, false, std::future::pending()).await.expect("serve");
     });
 }
@@ -60,18 +59,24 @@ pub fn serve_announced<F: Future<Output = AppState>>(make: impl FnOnce() -> F) {
 /// As [`serve_announced`], for a plain router (a baseline server the
 /// benchmarks compare against).
 pub fn serve_router_announced(router: axum::Router) {
-    announce_and_run(|listener| async move { axum::serve(listener, router).await.expect("serve") });
+    announce_and_run(|| async { router }, |listener, router| async move { axum::serve(listener, router).await.expect("serve") });
 }
 
-fn announce_and_run<F: Future<Output = ()>>(serve: impl FnOnce(tokio::net::TcpListener) -> F) {
+/// Builds what the server needs with `make`, then binds, announces the
+/// address (so the parent's first request finds it ready) and serves.
+fn announce_and_run<S, M: Future<Output = S>, F: Future<Output = ()>>(
+    make: impl FnOnce() -> M,
+    serve: impl FnOnce(tokio::net::TcpListener, S) -> F,
+) {
     std::thread::spawn(|| {
         let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut vec![]);
         std::process::exit(0);
     });
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     rt.block_on(async move {
+        let state = make().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         println!("{ANNOUNCE}{}", listener.local_addr().expect("addr"));
-        serve(listener).await;
+        serve(listener, state).await;
     });
 }
