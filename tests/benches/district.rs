@@ -271,17 +271,39 @@ async fn on_postgres(processes: usize, devices: usize, apply: Apply, shape: Shap
     }
 }
 
+/// A seeded SQLite server in its own process, and the storage it serves
+/// (the folders live as long as it).
+struct SeededSqlite {
+    storage: Arc<dyn Storage>,
+    server: ServerProcess,
+    _folders: [tempfile::TempDir; 2],
+}
+
+impl SeededSqlite {
+    async fn start() -> SeededSqlite {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("server.db");
+        let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&path).unwrap());
+        redline_tests::seed(storage.as_ref()).await;
+        let blobs = tempfile::tempdir().unwrap();
+        let server = start_server(&Db::Sqlite(path), blobs.path());
+        SeededSqlite { storage, server, _folders: [dir, blobs] }
+    }
+
+    /// A new phone of `user`, synced once.
+    async fn device(&self, user: &str) -> Device {
+        let d = Device::register(self.storage.as_ref(), &self.server.url, user).await;
+        d.sync().await;
+        d
+    }
+}
+
 /// One device uploads 1,000 inspections; bytes as sent (gzip) and as the
 /// same requests would be plain.
 async fn upload_bytes() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("server.db");
-    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&path).unwrap());
-    redline_tests::seed(storage.as_ref()).await;
-    let blobs = tempfile::tempdir().unwrap();
-    let server = start_server(&Db::Sqlite(path), blobs.path());
-    let d = Device::register(storage.as_ref(), &server.url, "insp-1").await;
-    d.sync().await;
+    let ours = SeededSqlite::start().await;
+    let server = &ours.server;
+    let d = ours.device("insp-1").await;
     for n in 0..1000 {
         let site = ["site-a1", "site-b1"][n % 2];
         let id = d.store.start_inspection(site, InspectionKind::RoutinePatrol, "hazardous_chemicals").unwrap().id;

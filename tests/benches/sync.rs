@@ -154,28 +154,17 @@ async fn many_devices(backend: Backend, devices: usize) {
     let mut fleet = vec![];
     let mut shared: Vec<Vec<String>> = vec![];
     for c in 0..communities {
-        let area = format!("zj/hz/xh/c{c:02}");
-        let mut site = redline_tests::sites()[0].clone();
-        site.id = format!("site-c{c:02}");
-        site.area = area.clone();
-        storage.put_site(&site).await.unwrap();
-        let user = redline_storage::UserRecord {
-            id: format!("asst-c{c:02}"),
-            name: format!("社区{c}安全员"),
-            role: redline_device::people::Role::CommunityAssistant,
-            scope: redline_storage::Scope { areas: vec![area], sites: vec![] },
-        };
-        storage.put_user(&user).await.unwrap();
-        let first = server.device(&user.id).await;
+        let (user, site) = workload::community(storage.as_ref(), c).await;
+        let first = server.device(&user).await;
         first.sync().await;
         let ids: Vec<String> = (0..5)
-            .map(|_| first.store.start_inspection(&site.id, InspectionKind::SelfInspection, "hazardous_chemicals").unwrap().id)
+            .map(|_| first.store.start_inspection(&site, InspectionKind::SelfInspection, "hazardous_chemicals").unwrap().id)
             .collect();
         first.sync().await;
         shared.push(ids);
         fleet.push((c, Arc::new(first)));
         for _ in 1..10 {
-            let d = server.device(&user.id).await;
+            let d = server.device(&user).await;
             d.sync().await;
             fleet.push((c, Arc::new(d)));
         }

@@ -1,11 +1,14 @@
 //! The documents the sync benchmarks move: finished inspections of the
 //! hazardous-chemicals checklist, every item answered with a note and three
 //! findings with deadlines, as an inspector's day leaves them (about 2.6 KB
-//! saved each).
+//! saved each), and the communities whose safety assistants the storms
+//! simulate.
 
 use redline_device::doc::NewFinding;
 use redline_device::inspection::{AnswerValue, Grade, InspectionKind};
+use redline_device::people::Role;
 use redline_device::time::Date;
+use redline_storage::{Scope, Storage, UserRecord};
 use redline_tests::Device;
 
 /// A finished inspection: every item answered with a note, three findings.
@@ -37,4 +40,23 @@ pub fn fill(d: &Device, n: usize) -> String {
             .unwrap();
     }
     i.id
+}
+
+/// Community `c` of the district: a site in its area and its safety
+/// assistant, who sees only that area, added to `storage`. Returns the
+/// assistant's user id and the site's id.
+pub async fn community(storage: &dyn Storage, c: usize) -> (String, String) {
+    let area = format!("zj/hz/xh/c{c:02}");
+    let mut site = redline_tests::sites()[0].clone();
+    site.id = format!("site-c{c:02}");
+    site.area = area.clone();
+    storage.put_site(&site).await.unwrap();
+    let user = UserRecord {
+        id: format!("asst-c{c:02}"),
+        name: format!("社区{c}安全员"),
+        role: Role::CommunityAssistant,
+        scope: Scope { areas: vec![area], sites: vec![] },
+    };
+    storage.put_user(&user).await.unwrap();
+    (user.id, site.id)
 }

@@ -5,14 +5,11 @@
 //! the other, several times; each run reports wall time and the server's
 //! CPU, and the medians are compared.
 
-use super::{Db, cpu_secs, start_server};
+use super::{SeededSqlite, cpu_secs};
 use crate::naive;
 use redline_device::store::InspectionQuery;
-use redline_storage::Storage;
-use redline_storage_sqlite::SqliteStorage;
 use redline_tests::Device;
 use redline_tests::process::ServerProcess;
-use std::sync::Arc;
 use std::time::Instant;
 
 const DOCS: usize = 1000;
@@ -39,14 +36,9 @@ fn inspections(d: &Device) -> usize {
 }
 
 pub async fn first_sync(runs: usize) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("server.db");
-    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&path).unwrap());
-    redline_tests::seed(storage.as_ref()).await;
-    let blobs = tempfile::tempdir().unwrap();
-    let ours = start_server(&Db::Sqlite(path), blobs.path());
-    let a = Device::register(storage.as_ref(), &ours.url, "insp-1").await;
-    a.sync().await;
+    let seeded = SeededSqlite::start().await;
+    let (storage, ours) = (&seeded.storage, &seeded.server);
+    let a = seeded.device("insp-1").await;
     let ids: Vec<String> = (0..DOCS).map(|n| crate::workload::fill(&a, n)).collect();
     a.sync().await;
     let mut whole = vec![];

@@ -11,9 +11,8 @@
 //! concurrent edits of the same documents as well as new ones.
 
 use redline_device::inspection::{AnswerValue, InspectionKind};
-use redline_device::people::Role;
 use redline_device::store::InspectionQuery;
-use redline_storage::{Scope, Storage, UserRecord};
+use redline_storage::Storage;
 use redline_tests::Device;
 use redline_tests::process::ServerProcess;
 use std::sync::Arc;
@@ -60,19 +59,8 @@ async fn groups(shape: Shape, storage: &dyn Storage) -> Vec<(String, [String; 2]
         Shape::Communities(n) => {
             let mut out = vec![];
             for c in 0..n {
-                let area = format!("zj/hz/xh/c{c:02}");
-                let mut site = redline_tests::sites()[0].clone();
-                site.id = format!("site-c{c:02}");
-                site.area = area.clone();
-                storage.put_site(&site).await.unwrap();
-                let user = UserRecord {
-                    id: format!("asst-c{c:02}"),
-                    name: format!("社区{c}安全员"),
-                    role: Role::CommunityAssistant,
-                    scope: Scope { areas: vec![area], sites: vec![] },
-                };
-                storage.put_user(&user).await.unwrap();
-                out.push((user.id, [site.id.clone(), site.id]));
+                let (user, site) = crate::workload::community(storage, c).await;
+                out.push((user, [site.clone(), site]));
             }
             out
         }
