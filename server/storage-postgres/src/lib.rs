@@ -35,6 +35,8 @@
 //! raise `feed_base` in `counters` above the old cluster's
 //! `pg_current_xact_id()` plus its `feed_base`.
 
+mod catch_up;
+
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use redline_domain::blob::BlobHash;
 use redline_domain::doc::DocKind;
@@ -49,11 +51,6 @@ use tokio_postgres::types::ToSql;
 /// How long a reader waits for the horizon to pass rows already committed
 /// (see the crate doc): far longer than a commit, short for a sync.
 pub const CATCH_UP: Duration = Duration::from_secs(2);
-
-/// The first pause while catching up; each next one doubles, to at most
-/// [`CATCH_UP_POLL_MAX`].
-const CATCH_UP_POLL: Duration = Duration::from_millis(2);
-const CATCH_UP_POLL_MAX: Duration = Duration::from_millis(50);
 
 /// Serialises schema changes between processes starting together.
 const MIGRATE_LOCK: i64 = 0x0052_4544_4c4d_4947; // "REDLMIG"
@@ -418,16 +415,7 @@ impl Storage for PgStorage {
     }
 
     async fn feed_horizon(&self) -> StorageResult<i64> {
-        let deadline = tokio::time::Instant::now() + CATCH_UP;
-        let mut pause = CATCH_UP_POLL;
-        loop {
-            let (horizon, newest) = self.horizon_and_newest().await?;
-            if horizon >= newest || tokio::time::Instant::now() + pause > deadline {
-                return Ok(horizon);
-            }
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(CATCH_UP_POLL_MAX);
-        }
+        catch_up::settled_horizon(|| self.horizon_and_newest(), CATCH_UP).await
     }
 
     async fn feed(&self, scope: &Scope, after: FeedPosition, upto: i64, exclude_device: &str, limit: i64) -> StorageResult<Vec<FeedRow>> {
