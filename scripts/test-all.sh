@@ -35,10 +35,12 @@ export REDLINE_REQUIRE_BROWSER=1
 echo "== cargo fmt --check, clippy -D warnings"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings 2>&1
-# The server alone, so its lean dependency set is what gets built, not the
-# union the workspace resolves; and the crate boundaries the layout exists for.
+# The server alone, so its lean dependency set is what gets compiled, not
+# the union the workspace resolves (checked, not built: everything the
+# tests run is built once, below); and the crate boundaries the layout
+# exists for.
 echo "== redline-server on its own; crate boundaries"
-cargo build -p redline-server 2>&1
+cargo check -p redline-server 2>&1
 ./scripts/check-deps.sh
 
 # The PostgreSQL tests give every server its own schema (t_<uuid>) in the
@@ -63,8 +65,12 @@ echo "== Garage (S3 store for the blob tests)"
 source scripts/garage.sh
 garage_start
 
+# Built once for the Rust tests, the OpenAPI run and the bindings (see
+# scripts/cargo-tests.sh).
+echo "== Building the tests, the server, the bindings' library and bindgen"
+./scripts/cargo-tests.sh build
 echo "== Rust tests"
-cargo test --workspace --no-fail-fast 2>&1
+./scripts/cargo-tests.sh test --no-fail-fast
 
 # ---- The JSON API against its OpenAPI document -----------------------------------
 # schemathesis (pinned, in a cached venv) on a seeded server per backend, for

@@ -224,9 +224,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]} (watermark font, CA bundle for the sync client)"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-timed "build cdylib (debug)" cargo build -p redline-ffi --features test-hooks
-timed "build uniffi-bindgen" cargo build -p uniffi-bindgen
-timed "build redline-server" cargo build -p redline-server
+# The library, bindgen and server as the Rust tests build them (nothing to
+# do after test-all.sh's build; see scripts/cargo-tests.sh).
+timed "build library, bindgen, server" "$ROOT_DIR/scripts/cargo-tests.sh" build
 
 echo "== Bindings: generate Python, Kotlin, Swift into $OUT/gen"
 generate() {

@@ -58,13 +58,12 @@ if [ "$("$VENV/bin/schemathesis" --version 2>/dev/null)" != "schemathesis, versi
     "$VENV/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 echo "== Building redline-server and the seeding example"
-# Copied out at once: a build of another checkout sharing the target
-# folder would replace them in place.
+# Built as the other test scripts build them (nothing to do after
+# test-all.sh's build); copied out at once: a build of another checkout
+# sharing the target folder would replace them in place.
 mkdir -p "$RUN/bin"
-cargo build -q -p redline-server 2>&1
-cp "$CARGO_TARGET_DIR/debug/redline-server" "$RUN/bin/"
-cargo build -q -p redline-tests --example seed_field_work 2>&1
-cp "$CARGO_TARGET_DIR/debug/examples/seed_field_work" "$RUN/bin/"
+./scripts/cargo-tests.sh build -q
+cp "$CARGO_TARGET_DIR/debug/redline-server" "$CARGO_TARGET_DIR/debug/examples/seed_field_work" "$RUN/bin/"
 SERVER_BIN="$RUN/bin/redline-server"
 SEED_BIN="$RUN/bin/seed_field_work"
 
