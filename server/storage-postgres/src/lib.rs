@@ -210,17 +210,21 @@ impl PgStorage {
     /// already committed, seen at one moment. The statement takes no
     /// transaction id of its own, so it holds nothing back.
     async fn horizon_and_newest(&self) -> StorageResult<(i64, i64)> {
-        let c = self.client().await?;
-        let row = c
-            .query_one(
-                "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint - 1 + $1, (SELECT COALESCE(MAX(pos), 0) FROM changes)",
-                &[&self.feed_base],
-            )
-            .await
-            .db()?;
+        let sql = format!("SELECT {HORIZON}, (SELECT COALESCE(MAX(pos), 0) FROM changes)");
+        let row = self.client().await?.query_one(&sql, &[&self.feed_base]).await.db()?;
         Ok((row.get(0), row.get(1)))
     }
+
+    /// The feed's horizon alone, for the polls of a reader catching up.
+    async fn horizon(&self) -> StorageResult<i64> {
+        let row = self.client().await?.query_one(&format!("SELECT {HORIZON}"), &[&self.feed_base]).await.db()?;
+        Ok(row.get(0))
+    }
 }
+
+/// Just below the oldest transaction id still running, as a feed position
+/// (`$1` is `feed_base`).
+const HORIZON: &str = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint - 1 + $1";
 
 /// The constant migration 8 stored; positions are transaction ids plus it.
 async fn read_feed_base(c: &tokio_postgres::Client) -> StorageResult<i64> {
@@ -415,7 +419,7 @@ impl Storage for PgStorage {
     }
 
     async fn feed_horizon(&self) -> StorageResult<i64> {
-        catch_up::settled_horizon(|| self.horizon_and_newest(), CATCH_UP).await
+        catch_up::settled_horizon(self.horizon_and_newest(), || self.horizon(), CATCH_UP).await
     }
 
     async fn feed(&self, scope: &Scope, after: FeedPosition, upto: i64, exclude_device: &str, limit: i64) -> StorageResult<Vec<FeedRow>> {
